@@ -1,0 +1,29 @@
+import yargs from 'yargs';
+import { postReceiveCommand } from './commands/postReceive.js';
+import { serveCommand } from './commands/serve.js';
+import { UsageError } from './errors.js';
+import type { Shell } from './shell.js';
+import { VERSION } from './version.js';
+
+/** The command table; each command's body is imported only when it runs. */
+export async function runCli(shell: Shell): Promise<void> {
+  await yargs(shell.argv.slice())
+    .scriptName('geo-hook')
+    .usage('$0 <command> [options]\n\nA Git post-receive hook for Geo-replicated Git servers, and the parts around it.')
+    .command(postReceiveCommand(shell))
+    .command(serveCommand(shell))
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .strict()
+    .version(VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(100, (shell.stdout as { columns?: number }).columns ?? 80))
+    .fail((message, error) => {
+      // A failure thrown by a command goes to the error boundary as it is; yargs's own
+      // complaints about the command line become one usage line.
+      if (error) throw error;
+      throw new UsageError(`${message ?? 'bad command line'} (see geo-hook --help)`, 'EUSAGE');
+    })
+    .parseAsync();
+}

@@ -1,0 +1,28 @@
+import type { Options } from 'yargs';
+import { type ConfigKey, OPTIONS } from '../config/options.js';
+
+/** yargs options for some config keys, declared from the one table; no defaults here (resolveConfig owns them). */
+export function configFlags(keys: readonly ConfigKey[]): Record<string, Options> {
+  const flags: Record<string, Options> = {
+    config: { type: 'string', describe: 'JSON config file (also GEO_HOOK_CONFIG)', requiresArg: true },
+  };
+  for (const key of keys) {
+    const spec = OPTIONS[key];
+    flags[spec.flag] = {
+      type: spec.type === 'boolean' ? 'boolean' : 'string',
+      describe: `${spec.describe} [${spec.env}]`,
+      ...(spec.type !== 'boolean' && { requiresArg: true }),
+    };
+  }
+  return flags;
+}
+
+/** The flags that were given, by config key, for resolveConfig. */
+export function pickFlags(argv: Record<string, unknown>, keys: readonly ConfigKey[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of ['config', ...keys]) if (argv[key] !== undefined) picked[key] = argv[key];
+  return picked;
+}
+
+export const HOOK_KEYS: readonly ConfigKey[] = ['apiUrl', 'secretFile', 'timeout', 'caFile', 'user', 'password', 'logFile'];
+export const SERVER_KEYS: readonly ConfigKey[] = ['listen', 'secretFile', 'nodesFile', 'store', 'legacy'];

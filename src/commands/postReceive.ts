@@ -1,0 +1,76 @@
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+import type { Shell } from '../shell.js';
+import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
+
+export interface HookFlags {
+  readonly flags: Record<string, unknown>;
+  readonly dryRun: boolean;
+  readonly verbose: boolean;
+}
+
+export function postReceiveCommand(shell: Shell): CommandModule {
+  return {
+    command: 'post-receive',
+    describe: "the hook: git runs it after a push (also what runs when invoked as 'post-receive')",
+    builder: (yargs) =>
+      yargs.options({
+        ...configFlags(HOOK_KEYS),
+        'dry-run': { type: 'boolean', describe: 'print the request it would send, and send nothing' },
+        verbose: { type: 'boolean', describe: 'debug detail on stderr (also GEO_HOOK_VERBOSE=1)' },
+      }),
+    handler: async (argv) => {
+      await runHook(shell, {
+        flags: pickFlags(argv, HOOK_KEYS),
+        dryRun: argv['dry-run'] === true,
+        verbose: argv.verbose === true,
+      });
+    },
+  };
+}
+
+/** The hook's shell: wires the process's streams, files and clock into runPostReceive. */
+export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlags): Promise<void> {
+  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { readFile, appendFile }, { readConfigFile }, { VERSION }] =
+    await Promise.all([
+      import('../hook/runPostReceive.js'),
+      import('../hook/sendRequest.js'),
+      import('node:fs/promises'),
+      import('./readConfigFile.js'),
+      import('../version.js'),
+    ]);
+  const debugOn = verbose || /^(?:1|true)$/.test(shell.env.GEO_HOOK_VERBOSE ?? '');
+  const started = Date.now();
+  const debug = debugOn ? (line: string) => shell.stderr.write(`geo-hook[debug +${Date.now() - started}ms] ${line}\n`) : undefined;
+  const status = await runPostReceive({
+    env: shell.env,
+    flags,
+    configFile: await readConfigFile(flags, shell.env),
+    stdinIsTerminal: shell.stdin.isTTY === true,
+    readStdin: () => readAll(shell.stdin, MAX_STDIN_BYTES),
+    readFile: (path) => readFile(path, 'utf8'),
+    appendFile: (path, text) => appendFile(path, text, { mode: 0o640 }),
+    writeStdout: (text) => shell.stdout.write(text),
+    writeStderr: (text) => shell.stderr.write(text),
+    now: Date.now,
+    send: sendRequest,
+    version: VERSION,
+    dryRun,
+    debug,
+  });
+  shell.setExitCode(status);
+}
+
+async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size > maxBytes) {
+      throw new UsageError(`standard input is larger than ${maxBytes} bytes`, 'ETOOLARGE');
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

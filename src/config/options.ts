@@ -1,0 +1,138 @@
+import { parseApiUrl } from '../shared/apiUrl.js';
+
+/**
+ * Every setting geo-hook has, declared once: its flag, its environment
+ * variable, its key in the config file, how its value is checked, its default
+ * and its help. Flags, GEO_HOOK_* variables and the file all go through here.
+ */
+export interface Config {
+  readonly apiUrl: string;
+  readonly secretFile: string | undefined;
+  /** Seconds: the whole hook run's deadline. */
+  readonly timeout: number;
+  readonly caFile: string | undefined;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  readonly logFile: string | undefined;
+  readonly listen: string;
+  readonly nodesFile: string | undefined;
+  readonly store: string;
+  readonly legacy: boolean;
+}
+
+export type ConfigKey = keyof Config;
+
+export interface OptionSpec<K extends ConfigKey = ConfigKey> {
+  readonly flag: string;
+  readonly env: string;
+  readonly type: 'string' | 'number' | 'boolean';
+  readonly describe: string;
+  readonly default: Config[K];
+  /** A path, resolved against the config file's folder when it comes from the file. */
+  readonly isPath?: boolean;
+  /** Never printed back. */
+  readonly secret?: boolean;
+  /** Returns the checked value, or a string saying what is wrong. */
+  readonly check?: (value: Config[K]) => string | undefined;
+}
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
+export const DEFAULT_LISTEN = '127.0.0.1:8080';
+export const MAX_TIMEOUT_SECONDS = 3600;
+
+export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
+  apiUrl: {
+    flag: 'api-url',
+    env: 'GEO_HOOK_API_URL',
+    type: 'string',
+    default: DEFAULT_API_URL,
+    describe: 'internal API: http://host[:port][/prefix], https://…, or http+unix://<%-encoded socket path>',
+    check: (value) => {
+      const parsed = parseApiUrl(value);
+      return 'error' in parsed ? parsed.error : undefined;
+    },
+  },
+  secretFile: {
+    flag: 'secret-file',
+    env: 'GEO_HOOK_SECRET_FILE',
+    type: 'string',
+    default: undefined,
+    isPath: true,
+    describe: 'file holding the shared secret that signs the API token',
+  },
+  timeout: {
+    flag: 'timeout',
+    env: 'GEO_HOOK_TIMEOUT',
+    type: 'number',
+    default: 10,
+    describe: 'seconds the whole hook run may take, retries included',
+    check: (value) => (value > 0 && value <= MAX_TIMEOUT_SECONDS ? undefined : `must be above 0 and at most ${MAX_TIMEOUT_SECONDS}`),
+  },
+  caFile: {
+    flag: 'ca-file',
+    env: 'GEO_HOOK_CA_FILE',
+    type: 'string',
+    default: undefined,
+    isPath: true,
+    describe: 'PEM file of certificate authorities to trust for an https:// API',
+  },
+  user: { flag: 'user', env: 'GEO_HOOK_USER', type: 'string', default: undefined, describe: 'HTTP basic auth user, on top of the token' },
+  password: {
+    flag: 'password',
+    env: 'GEO_HOOK_PASSWORD',
+    type: 'string',
+    default: undefined,
+    secret: true,
+    describe: 'HTTP basic auth password (prefer the environment or the config file: flags show in ps)',
+  },
+  logFile: {
+    flag: 'log-file',
+    env: 'GEO_HOOK_LOG_FILE',
+    type: 'string',
+    default: undefined,
+    isPath: true,
+    describe: 'append one JSON line per hook run to this file',
+  },
+  listen: {
+    flag: 'listen',
+    env: 'GEO_HOOK_LISTEN',
+    type: 'string',
+    default: DEFAULT_LISTEN,
+    describe: 'serve: host:port, or the path of a Unix socket, to listen on',
+    check: (value) => (parseListen(value) ? undefined : 'must be host:port or an absolute socket path'),
+  },
+  nodesFile: {
+    flag: 'nodes-file',
+    env: 'GEO_HOOK_NODES_FILE',
+    type: 'string',
+    default: undefined,
+    isPath: true,
+    describe: 'serve: JSON file of the Geo nodes and projects',
+  },
+  store: {
+    flag: 'store',
+    env: 'GEO_HOOK_STORE',
+    type: 'string',
+    default: 'memory',
+    describe: 'serve: where referrers are kept: "memory", or a redis:// URL',
+    check: (value) => (value === 'memory' || /^rediss?:\/\//.test(value) ? undefined : 'must be "memory" or a redis:// URL'),
+  },
+  legacy: {
+    flag: 'legacy',
+    env: 'GEO_HOOK_LEGACY',
+    type: 'boolean',
+    default: false,
+    describe: "serve: also look referrers up by upstream's racy actor+repository key",
+  },
+};
+
+export type Listen = { readonly host: string; readonly port: number } | { readonly socketPath: string };
+
+export function parseListen(value: string): Listen | undefined {
+  if (value.startsWith('/')) return { socketPath: value };
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):([0-9]{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  if (port > 65535) return undefined;
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}

@@ -1,0 +1,74 @@
+import { ApiError } from '../errors.js';
+import { describe } from './parseRefUpdates.js';
+import type { PostReceiveMessage } from './renderMessages.js';
+import { isRecord } from '../shared/isRecord.js';
+
+export interface PostReceiveReply {
+  readonly referenceCounterDecreased: boolean;
+  readonly messages: readonly PostReceiveMessage[];
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly body: string;
+}
+
+/** Turns the API's answer into a reply, or one clear error: anything off-contract is the API's fault. */
+export function parseResponse(answer: HttpAnswer): PostReceiveReply {
+  const { status } = answer;
+  if (status < 200 || status > 299) throw statusError(answer);
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.body);
+  } catch {
+    const kind = answer.contentType ? answer.contentType.split(';')[0] : 'no content type';
+    throw new ApiError(`the API answered HTTP ${status} with a body that is not JSON (${kind})`, 'EBADREPLY', status);
+  }
+  if (!isRecord(json)) throw shapeError(status, 'the body is not a JSON object');
+  const counter = json.reference_counter_decreased;
+  if (typeof counter !== 'boolean') throw shapeError(status, '"reference_counter_decreased" is missing or not a boolean');
+  const rawMessages = json.messages;
+  if (!Array.isArray(rawMessages)) throw shapeError(status, '"messages" is missing or not an array');
+  const messages = rawMessages.map((entry: unknown, index): PostReceiveMessage => {
+    if (!isRecord(entry) || typeof entry.message !== 'string') {
+      throw shapeError(status, `messages[${index}] has no "message" string`);
+    }
+    if (entry.type !== 'basic' && entry.type !== 'alert') {
+      const type = typeof entry.type === 'string' ? describe(entry.type, 30) : String(entry.type);
+      throw shapeError(status, `messages[${index}] has unknown type ${type}`);
+    }
+    return { type: entry.type, message: entry.message };
+  });
+  return { referenceCounterDecreased: counter, messages };
+}
+
+function statusError({ status, body, contentType }: HttpAnswer): ApiError {
+  const said = apiErrorMessage(body, contentType);
+  const suffix = said ? `: ${said}` : '';
+  if (status === 401 || status === 403) {
+    return new ApiError(`the API refused our credentials (HTTP ${status}): check the secret file${suffix}`, 'EAUTH', status);
+  }
+  if (status === 404) {
+    return new ApiError(`the API has no post_receive endpoint there (HTTP 404): check the API URL${suffix}`, 'ENOTFOUND', status);
+  }
+  if (status >= 500) return new ApiError(`the API failed (HTTP ${status})${suffix}`, 'ESERVER', status);
+  return new ApiError(`the API answered HTTP ${status}${suffix}`, 'EHTTP', status);
+}
+
+/** GitLab's API puts its reason in `message` (or `error`); show a short piece of it. */
+function apiErrorMessage(body: string, contentType: string | undefined): string | undefined {
+  if (!contentType?.includes('json')) return undefined;
+  try {
+    const json: unknown = JSON.parse(body);
+    if (!isRecord(json)) return undefined;
+    const said = typeof json.message === 'string' ? json.message : typeof json.error === 'string' ? json.error : undefined;
+    return said === undefined ? undefined : describe(said, 100);
+  } catch {
+    return undefined;
+  }
+}
+
+function shapeError(status: number, what: string): ApiError {
+  return new ApiError(`the API's answer is not a post_receive reply: ${what}`, 'EBADREPLY', status);
+}

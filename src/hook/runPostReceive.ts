@@ -1,0 +1,136 @@
+import { resolveConfig } from '../config/resolveConfig.js';
+import type { Config } from '../config/options.js';
+import { ApiError, ExitStatus, GeoHookError, UsageError } from '../errors.js';
+import { HOOK_ON_TERMINAL, NO_SECRET_FILE, REFERENCE_COUNTER_NOT_DECREASED, errorLine } from '../messages.js';
+import { parseApiUrl, type ApiUrl } from '../shared/apiUrl.js';
+import { secretFromFile } from '../shared/jwt.js';
+import { buildRequest, describeRequest } from './buildRequest.js';
+import { type RunSummary, logLine } from './logRecord.js';
+import { parseRefUpdates } from './parseRefUpdates.js';
+import { parseResponse } from './parseResponse.js';
+import { type Env, type PushContext, readHookEnv } from './readHookEnv.js';
+import { renderMessages } from './renderMessages.js';
+import type { SendOptions, SendResult } from './sendRequest.js';
+import type { ApiRequest } from './buildRequest.js';
+import { showControls } from './showControls.js';
+
+/** Everything the hook touches outside itself, so tests can run it without a process. */
+export interface HookIo {
+  readonly env: Env;
+  readonly flags: Readonly<Record<string, unknown>>;
+  readonly configFile: { readonly path: string; readonly text: string } | undefined;
+  readonly stdinIsTerminal: boolean;
+  /** Resolves with all of standard input; the hook bounds the wait itself. */
+  readonly readStdin: () => Promise<string>;
+  readonly readFile: (path: string) => Promise<string>;
+  readonly appendFile: (path: string, text: string) => Promise<void>;
+  readonly writeStdout: (text: string) => void;
+  readonly writeStderr: (text: string) => void;
+  readonly now: () => number;
+  readonly send: (request: ApiRequest, options: SendOptions) => Promise<SendResult>;
+  readonly version: string;
+  readonly dryRun: boolean;
+  readonly debug: ((line: string) => void) | undefined;
+}
+
+const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The post-receive hook: reads the push, calls the internal API, prints its
+ * messages for the pusher. Returns the exit status; failures are one
+ * `geo-hook: …` line on stderr. Internal errors are thrown to the caller.
+ */
+export async function runPostReceive(io: HookIo): Promise<number> {
+  if (io.stdinIsTerminal) {
+    io.writeStderr(HOOK_ON_TERMINAL);
+    return ExitStatus.usage;
+  }
+  const startedAt = io.now();
+  const debug = io.debug ?? (() => {});
+  let config: Config | undefined;
+  let context: PushContext | undefined;
+  let refs: number | undefined;
+  let sent: SendResult | undefined;
+  const finish = async (outcome: RunSummary['outcome'], error?: GeoHookError) => {
+    if (!config?.logFile) return;
+    const line = logLine({
+      startedAt,
+      finishedAt: io.now(),
+      context,
+      refs,
+      attempts: sent?.attempts ?? (error instanceof ApiError ? 1 : 0),
+      status: sent?.answer.status ?? (error instanceof ApiError ? error.status : undefined),
+      outcome,
+      error: error && { code: error.code, message: error.message },
+    });
+    // A log that cannot be written never fails the hook; say so only when debugging.
+    await io.appendFile(config.logFile, line).catch((logError: Error) => debug(`log file: ${logError.message}`));
+  };
+
+  try {
+    config = resolveConfig({ flags: io.flags, env: io.env, file: io.configFile });
+    const deadline = startedAt + config.timeout * 1000;
+    context = readHookEnv(io.env);
+    const updates = parseRefUpdates(await withDeadline(io.readStdin(), deadline, io.now, 'reading the ref updates on standard input'));
+    refs = updates.length;
+    debug(`${refs} ref update(s) for ${context.glRepository} by ${context.glId}`);
+    const secret = await readSecret(config, io);
+    const api = parseApiUrl(config.apiUrl) as ApiUrl;
+    const request = buildRequest({ api, context, updates, secret, nowSeconds: Math.floor(io.now() / 1000), version: io.version });
+
+    if (io.dryRun) {
+      io.writeStdout(describeRequest(request, config.user));
+      await finish('dry_run');
+      return ExitStatus.ok;
+    }
+
+    const caCertificate = config.caFile === undefined ? undefined : await readOrFail(io, config.caFile, 'CA file');
+    sent = await io.send(request, { deadline, caCertificate, user: config.user, password: config.password, debug });
+    const reply = parseResponse(sent.answer);
+    io.writeStderr(showControls(renderMessages(reply.messages)));
+    if (!reply.referenceCounterDecreased) {
+      io.writeStderr(errorLine(REFERENCE_COUNTER_NOT_DECREASED));
+      await finish('reference_counter_not_decreased');
+      return ExitStatus.referenceCounter;
+    }
+    debug(`done in ${io.now() - startedAt} ms, ${sent.attempts} attempt(s)`);
+    await finish('ok');
+    return ExitStatus.ok;
+  } catch (error) {
+    if (!(error instanceof GeoHookError)) throw error;
+    io.writeStderr(showControls(errorLine(error.message)));
+    await finish('error', error);
+    return error.exitStatus;
+  }
+}
+
+async function readSecret(config: Config, io: HookIo): Promise<string> {
+  if (config.secretFile === undefined) throw new UsageError(NO_SECRET_FILE, 'ESECRET');
+  const secret = secretFromFile(await readOrFail(io, config.secretFile, 'secret file'));
+  if (secret === '') throw new UsageError(`secret file ${config.secretFile} is empty`, 'ESECRET');
+  return secret;
+}
+
+async function readOrFail(io: HookIo, path: string, what: string): Promise<string> {
+  try {
+    return await io.readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? 'error'})`;
+    throw new UsageError(`${what} ${path} ${reason}`, 'EFILE', error);
+  }
+}
+
+async function withDeadline<T>(promise: Promise<T>, deadline: number, now: () => number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UsageError(`timed out ${what}`, 'ETIMEDOUT')), Math.max(0, deadline - now()));
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export { MAX_STDIN_BYTES };

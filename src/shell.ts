@@ -1,0 +1,16 @@
+/**
+ * The process's edges, gathered in one object that main.ts makes from
+ * `process` and hands to the commands; nothing else reads `process`.
+ */
+export interface Shell {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Sets the exit status; the process ends by itself once its output is flushed. */
+  setExitCode(code: number): void;
+  /** Runs once on SIGINT or SIGTERM, for commands that keep running (serve, lab). */
+  onStop(handler: () => void | Promise<void>): void;
+}
