@@ -1,0 +1,65 @@
+import { createHmac } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { claimsAt, secretFromFile, signJwt, verifyJwt } from '../../src/shared/jwt.js';
+
+const SECRET = 'a-shared-secret';
+const NOW = 1_800_000_000;
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const sign = (data: string, secret = SECRET) => createHmac('sha256', secret).update(data).digest('base64url');
+const forge = (header: unknown, payload: unknown, secret = SECRET) => {
+  const data = `${b64(header)}.${b64(payload)}`;
+  return `${data}.${sign(data, secret)}`;
+};
+
+test('claims: iss gitlab-shell, iat now, exp now + 60 s', () => {
+  assert.equal(claimsAt(NOW), { iss: 'gitlab-shell', iat: NOW, exp: NOW + 60 });
+});
+
+test('a signed token is HS256 and verifies', () => {
+  const token = signJwt(claimsAt(NOW), SECRET);
+  const [header, payload] = token.split('.');
+  assert.equal(JSON.parse(Buffer.from(header!, 'base64url').toString()), { alg: 'HS256', typ: 'JWT' });
+  assert.equal(JSON.parse(Buffer.from(payload!, 'base64url').toString()), claimsAt(NOW));
+  assert.equal(verifyJwt(token, SECRET, NOW), { ok: true, claims: claimsAt(NOW) });
+});
+
+test('the signature is HMAC-SHA256 over header.payload (interoperable)', () => {
+  const token = signJwt(claimsAt(NOW), SECRET);
+  const [header, payload, signature] = token.split('.');
+  assert.is(signature, sign(`${header}.${payload}`));
+});
+
+test('60 s of leeway, and no more', () => {
+  const token = signJwt(claimsAt(NOW), SECRET);
+  assert.ok(verifyJwt(token, SECRET, NOW + 120).ok);
+  assert.equal(verifyJwt(token, SECRET, NOW + 121), { ok: false, reason: 'expired' });
+  assert.ok(verifyJwt(token, SECRET, NOW - 60).ok);
+  assert.equal(verifyJwt(token, SECRET, NOW - 61), { ok: false, reason: 'issued in the future' });
+});
+
+test('refused: missing, malformed, alg none, other algorithm, wrong issuer, tampered, other secret', () => {
+  const claims = claimsAt(NOW);
+  const reason = (token: string | undefined) => {
+    const verdict = verifyJwt(token, SECRET, NOW);
+    return verdict.ok ? 'accepted' : verdict.reason;
+  };
+  assert.is(reason(undefined), 'missing token');
+  assert.is(reason('abc'), 'malformed token');
+  assert.is(reason(`${b64({ alg: 'none' })}.${b64(claims)}.`), 'unsupported algorithm');
+  assert.is(reason(forge({ alg: 'HS512', typ: 'JWT' }, claims)), 'unsupported algorithm');
+  assert.is(reason(forge({ alg: 'HS256' }, { ...claims, iss: 'someone-else' })), 'wrong issuer');
+  assert.is(reason(forge({ alg: 'HS256' }, { iss: 'gitlab-shell' })), 'no expiry');
+  const good = signJwt(claims, SECRET);
+  const [header, , signature] = good.split('.');
+  assert.is(reason(`${header}.${b64({ ...claims, exp: NOW + 9999 })}.${signature}`), 'bad signature');
+  assert.is(reason(`${good.slice(0, -2)}xx`), 'bad signature');
+  assert.is(reason(signJwt(claims, 'another-installation')), 'bad signature');
+});
+
+test('the secret file is trimmed', () => {
+  assert.is(secretFromFile('  s3cret\n'), 's3cret');
+  assert.is(secretFromFile('\n\t'), '');
+});
+
+test.run();
