@@ -12,7 +12,9 @@ export async function runCli(shell: Shell): Promise<void> {
     .usage('$0 <command> [options]\n\nA Git post-receive hook for Geo-replicated Git servers, and the parts around it.')
     .command(postReceiveCommand(shell))
     .command(serveCommand(shell))
-    .demandCommand(1, 'name a command (see --help)')
+    .demandCommand(1, 'name a command')
+    // Flags are read by their own names; camelCase copies would only double every error.
+    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
     .recommendCommands()
     .strict()
     .version(VERSION)

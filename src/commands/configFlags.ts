@@ -20,7 +20,11 @@ export function configFlags(keys: readonly ConfigKey[]): Record<string, Options>
 /** The flags that were given, by config key, for resolveConfig. */
 export function pickFlags(argv: Record<string, unknown>, keys: readonly ConfigKey[]): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
-  for (const key of ['config', ...keys]) if (argv[key] !== undefined) picked[key] = argv[key];
+  if (argv.config !== undefined) picked.config = argv.config;
+  for (const key of keys) {
+    const value = argv[OPTIONS[key].flag];
+    if (value !== undefined) picked[key] = value;
+  }
   return picked;
 }
 

@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = path.join(ROOT, 'fixtures');
+export const Z40 = '0'.repeat(40);
+export const A40 = 'a'.repeat(40);
+export const B40 = 'b'.repeat(40);
+export const RULE = '='.repeat(72);
+
+/**
+ * Which geo-hook the tests run: the bundle (default), the sources through tsx,
+ * or the single executable. GEO_HOOK_TEST_TARGET=bundle|sources|sea.
+ */
+export function geoHookCommand(): [string, string[]] {
+  const target = process.env.GEO_HOOK_TEST_TARGET ?? 'bundle';
+  if (target === 'sea') return [path.join(ROOT, 'dist/geo-hook'), []];
+  if (target === 'sources') return [process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')]];
+  return [process.execPath, [path.join(ROOT, 'dist/geo-hook.cjs')]];
+}
+
+/** The shell line that runs geo-hook, for hook scripts written by tests. */
+export function geoHookShellLine(): string {
+  const [command, args] = geoHookCommand();
+  return [command, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+}
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** A clean environment: PATH and HOME only, so nothing of the machine's leaks in. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
+  for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+export async function runGeoHook(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; stdin?: string; killAfterMs?: number; command?: [string, string[]] } = {},
+): Promise<RunResult> {
+  const [command, baseArgs] = options.command ?? geoHookCommand();
+  const started = Date.now();
+  const child = spawn(command, [...baseArgs, ...args], { env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdin.on('error', () => {});
+  child.stdin.end(options.stdin ?? '');
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 30_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
+  clearTimeout(killer);
+  return { code, stdout, stderr, ms: Date.now() - started };
+}
+
+export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-test-'));
+  try {
+    return await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function makeTempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'geo-hook-test-'));
+}
+
+export async function writeSecret(dir: string, secret = 'integration-secret'): Promise<string> {
+  const file = path.join(dir, 'secret');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return file;
+}
+
+export interface ServeProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly logs: () => Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a real `geo-hook serve` on a free loopback port (or a socket) and waits until it listens. */
+export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const [command, baseArgs] = geoHookCommand();
+  const hasListen = args.includes('--listen');
+  const child = spawn(command, [...baseArgs, 'serve', ...(hasListen ? [] : ['--listen', '127.0.0.1:0']), ...args], {
+    env: cleanEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 15_000);
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      const match = /listening on (\S+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${stderr}`));
+    });
+  });
+  return {
+    url,
+    child,
+    logs: () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export function refLine(oldOid = Z40, newOid = A40, ref = 'refs/heads/main'): string {
+  return `${oldOid} ${newOid} ${ref}\n`;
+}
+
+export const FORWARDED = (url: string) =>
+  `\nThis request to a Geo secondary node will be forwarded to the\nGeo primary node:\n\n  ${url}\n\n\n`;
+export const LAG = (seconds: number) => `\nCurrent replication lag: ${seconds} seconds\n\n`;

@@ -1,0 +1,266 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmod, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EMPTY_REPLY, type FakeHandler, json, startFakeApi } from '../helpers/fakeApi.js';
+import { RULE, ROOT, geoHookShellLine, refLine, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
+
+const ENV = { GL_ID: 'key-42', GL_REPOSITORY: 'project-7' };
+
+/** Runs the hook once against a fake API answering with `handler`. */
+async function against(handler: FakeHandler, extraEnv: Record<string, string> = {}, args: string[] = []) {
+  return withTempDir(async (dir) => {
+    const api = await startFakeApi(handler);
+    try {
+      const result = await runGeoHook(['post-receive', ...args], {
+        env: { ...ENV, GEO_HOOK_API_URL: api.url, GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '3', ...extraEnv },
+        stdin: refLine(),
+      });
+      return { ...result, seen: api.seen };
+    } finally {
+      await api.close();
+    }
+  });
+}
+
+/** Exactly one line on stderr, starting geo-hook:, nothing on stdout. */
+function oneLine(result: { stdout: string; stderr: string }, pattern: RegExp) {
+  assert.is(result.stdout, '');
+  assert.is(result.stderr.split('\n').length, 2, result.stderr);
+  assert.match(result.stderr, /^geo-hook: .*\n$/);
+  assert.match(result.stderr, pattern);
+  assert.not.match(result.stderr, /\n\s+at /);
+}
+
+test('what the API receives: headers and body', async () => {
+  const result = await against((_, response) => json(response, 200, EMPTY_REPLY), { CORRELATION_ID: 'req-9', GEO_NODE_ID: '3' });
+  assert.is(result.code, 0);
+  const [request] = result.seen;
+  assert.is(request!.method, 'POST');
+  assert.is(request!.url, '/api/v4/internal/post_receive');
+  assert.is(request!.headers['content-type'], 'application/json');
+  assert.is(request!.headers['x-request-id'], 'req-9');
+  assert.match(request!.headers['user-agent'] ?? '', /^geo-hook\/\d+\.\d+\.\d+/);
+  assert.match(String(request!.headers['gitlab-shell-api-request']), /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+  assert.equal(JSON.parse(request!.body), {
+    gl_repository: 'project-7',
+    identifier: 'key-42',
+    changes: refLine(),
+    push_options: [],
+    geo_node_id: 3,
+    correlation_id: 'req-9',
+  });
+});
+
+test('alert messages and control bytes as the pusher sees them', async () => {
+  const result = await against((_, response) =>
+    json(response, 200, {
+      reference_counter_decreased: true,
+      messages: [
+        { type: 'alert', message: 'Your push is too large' },
+        { type: 'basic', message: 'evil\x1b[2J\rfake line\u009b31m\x7f' },
+      ],
+    }),
+  );
+  assert.is(result.code, 0);
+  assert.is(
+    result.stderr,
+    `\n${RULE}\n\n${' '.repeat(25)}Your push is too large\n\n${RULE}\n\n\nevil^[[2J^Mfake lineM-^[31m^?\n\n`,
+  );
+});
+
+test('reference_counter_decreased false: messages, then one line, exit 3', async () => {
+  const result = await against((_, response) =>
+    json(response, 200, { reference_counter_decreased: false, messages: [{ type: 'basic', message: 'hello' }] }),
+  );
+  assert.is(result.code, 3);
+  assert.is(result.stderr, '\nhello\n\ngeo-hook: the API did not decrease the reference counter (reference_counter_decreased: false)\n');
+});
+
+const failures: Array<[string, FakeHandler, RegExp, number]> = [
+  ['HTML instead of JSON', (_, r) => (r.writeHead(200, { 'content-type': 'text/html' }), r.end('<html>')), /not JSON \(text\/html\)/, 1],
+  ['JSON of the wrong shape', (_, r) => json(r, 200, { ok: true }), /not a post_receive reply: "reference_counter_decreased"/, 1],
+  ['an unknown message type', (_, r) => json(r, 200, { reference_counter_decreased: true, messages: [{ type: 'x', message: '' }] }), /unknown type "x"/, 1],
+  ['partial JSON', (_, r) => (r.writeHead(200, { 'content-type': 'application/json' }), r.end('{"reference_counter_decreased": tr')), /not JSON/, 1],
+  ['401', (_, r) => json(r, 401, { message: '401 Unauthorized' }), /refused our credentials \(HTTP 401\)/, 1],
+  ['403', (_, r) => json(r, 403, { message: 'Forbidden' }), /refused our credentials \(HTTP 403\)/, 1],
+  ['404', (_, r) => (r.writeHead(404, { 'content-type': 'text/html' }), r.end('<h1>404</h1>')), /HTTP 404\): check the API URL/, 1],
+  ['500, not retried', (_, r) => json(r, 500, { message: 'boom' }), /the API failed \(HTTP 500\): "boom"/, 1],
+  ['a connection reset mid-request, not retried', (_, r) => r.socket?.destroy(), /closed the connection before answering/, 1],
+  ['a huge body, not read to the end', (_, r) => (r.writeHead(200, { 'content-type': 'application/json' }), r.end('[' + '0,'.repeat(3_000_000) + '0]')), /larger than 1048576 bytes/, 1],
+];
+
+for (const [name, handler, pattern, requests] of failures) {
+  test(`failure: ${name}`, async () => {
+    const result = await against(handler);
+    assert.is(result.code, 1);
+    oneLine(result, pattern);
+    assert.is(result.seen.length, requests, 'requests the API saw');
+  });
+}
+
+test('503 and 502 are retried, and a later success counts', async () => {
+  const result = await against((_, response, attempt) =>
+    attempt === 1 ? json(response, 503, {}) : attempt === 2 ? json(response, 502, {}) : json(response, 200, { reference_counter_decreased: true, messages: [{ type: 'basic', message: 'third time' }] }),
+  );
+  assert.equal([result.code, result.stderr, result.seen.length], [0, '\nthird time\n\n', 3]);
+});
+
+test('503 for ever: retried a bounded number of times, then one line', async () => {
+  const result = await against((_, response) => json(response, 503, { message: 'down for maintenance' }));
+  assert.is(result.code, 1);
+  oneLine(result, /HTTP 503\): "down for maintenance"/);
+  assert.ok(result.seen.length >= 2 && result.seen.length <= 4, `${result.seen.length} attempts`);
+});
+
+test('an API slower than the deadline: the run ends at its deadline with one line', async () => {
+  const result = await against(() => {}, { GEO_HOOK_TIMEOUT: '1' });
+  assert.is(result.code, 1);
+  oneLine(result, /did not answer within 1 s/);
+  assert.ok(result.ms < 4000, `took ${result.ms} ms`);
+});
+
+test('nothing listening: refused, retried within the deadline, one line', async () => {
+  await withTempDir(async (dir) => {
+    const result = await runGeoHook(['post-receive'], {
+      env: { ...ENV, GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '2' },
+      stdin: refLine(),
+    });
+    assert.is(result.code, 1);
+    oneLine(result, /cannot reach the API at http:\/\/127.0.0.1:9\/api\/v4\/internal\/post_receive: connection refused/);
+    assert.ok(result.ms < 5000);
+  });
+});
+
+test('a host name that does not resolve', async () => {
+  await withTempDir(async (dir) => {
+    const result = await runGeoHook(['post-receive'], {
+      env: { ...ENV, GEO_HOOK_API_URL: 'http://no-such-host.invalid', GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '3' },
+      stdin: refLine(),
+    });
+    assert.is(result.code, 1);
+    oneLine(result, /cannot reach the API at http:\/\/no-such-host.invalid\/.*: the host name (does not resolve|could not be resolved)/);
+  });
+});
+
+test('a Unix socket API, and a missing socket', async () => {
+  await withTempDir(async (dir) => {
+    const socketPath = path.join(dir, 'api.socket');
+    const api = await startFakeApi((_, r) => json(r, 200, { reference_counter_decreased: true, messages: [{ type: 'basic', message: 'via socket' }] }), { socketPath });
+    const env = { ...ENV, GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '2' };
+    try {
+      const ok = await runGeoHook(['post-receive'], { env: { ...env, GEO_HOOK_API_URL: api.url }, stdin: refLine() });
+      assert.equal([ok.code, ok.stderr], [0, '\nvia socket\n\n']);
+      assert.is(api.seen[0]!.url, '/api/v4/internal/post_receive');
+    } finally {
+      await api.close();
+    }
+    const missing = await runGeoHook(['post-receive'], {
+      env: { ...env, GEO_HOOK_API_URL: `http+unix://${encodeURIComponent(path.join(dir, 'gone.socket'))}` },
+      stdin: refLine(),
+    });
+    assert.is(missing.code, 1);
+    oneLine(missing, /cannot reach the API at http\+unix:\/\/%2F.*gone.socket\/api\/v4\/internal\/post_receive: the socket does not exist/);
+  });
+});
+
+test('https with a CA file and basic auth; without the CA, a clear trust error', async () => {
+  await withTempDir(async (dir) => {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const { readFile } = await import('node:fs/promises');
+    const api = await startFakeApi((_, r) => json(r, 200, { reference_counter_decreased: true, messages: [{ type: 'basic', message: 'over tls' }] }), {
+      tls: { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') },
+    });
+    const env = { ...ENV, GEO_HOOK_API_URL: api.url, GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '3' };
+    try {
+      const ok = await runGeoHook(['post-receive'], { env: { ...env, GEO_HOOK_CA_FILE: cert, GEO_HOOK_USER: 'ops', GEO_HOOK_PASSWORD: 'pw-123' }, stdin: refLine() });
+      assert.equal([ok.code, ok.stderr], [0, '\nover tls\n\n']);
+      assert.is(api.seen[0]!.headers.authorization, `Basic ${Buffer.from('ops:pw-123').toString('base64')}`);
+      const untrusted = await runGeoHook(['post-receive'], { env, stdin: refLine() });
+      assert.is(untrusted.code, 1);
+      oneLine(untrusted, /cannot trust the API at https:.*TLS certificate failed .*set caFile/);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+test('bad input and environment: exit 2, one line, nothing sent', async () => {
+  const cases: Array<[Record<string, string>, string, RegExp]> = [
+    [{}, '', /hook got no reference updates/],
+    [{}, 'garbage\n', /standard input, line 1: expected/],
+    [{ GL_ID: '' }, refLine(), /GL_ID is not set/],
+    [{ GEO_NODE_ID: 'two' }, refLine(), /GEO_NODE_ID is "two", expected a positive integer/],
+    [{ GEO_HOOK_TIMEOUT: 'soon' }, refLine(), /GEO_HOOK_TIMEOUT "soon" is not a number/],
+  ];
+  for (const [env, stdin, pattern] of cases) {
+    await withTempDir(async (dir) => {
+      const api = await startFakeApi((_, r) => json(r, 200, EMPTY_REPLY));
+      try {
+        const result = await runGeoHook(['post-receive'], {
+          env: { ...ENV, GEO_HOOK_API_URL: api.url, GEO_HOOK_SECRET_FILE: await writeSecret(dir), ...env },
+          stdin,
+        });
+        assert.is(result.code, 2, result.stderr);
+        oneLine(result, pattern);
+        assert.is(api.seen.length, 0);
+      } finally {
+        await api.close();
+      }
+    });
+  }
+});
+
+test('the secret file: missing, unreadable, empty, not configured', async () => {
+  await withTempDir(async (dir) => {
+    const empty = path.join(dir, 'empty');
+    await writeFile(empty, ' \n');
+    const run = (env: Record<string, string>) => runGeoHook(['post-receive'], { env: { ...ENV, GEO_HOOK_API_URL: 'http://127.0.0.1:9', ...env }, stdin: refLine() });
+    oneLine(await run({ GEO_HOOK_SECRET_FILE: path.join(dir, 'nope') }), /secret file .*nope does not exist/);
+    oneLine(await run({ GEO_HOOK_SECRET_FILE: empty }), /secret file .*empty is empty/);
+    oneLine(await run({}), /no secret file: set --secret-file/);
+    if (process.getuid?.() !== 0) {
+      const locked = await writeSecret(dir);
+      await chmod(locked, 0o000);
+      oneLine(await run({ GEO_HOOK_SECRET_FILE: locked }), /cannot be read \(permission denied\)/);
+    }
+  });
+});
+
+test('a bad flag is one usage line, exit 2', async () => {
+  const result = await runGeoHook(['post-receive', '--no-such-flag'], { env: ENV, stdin: refLine() });
+  assert.is(result.code, 2);
+  oneLine(result, /^geo-hook: Unknown argument: no-such-flag \(see geo-hook --help\)\n$/);
+});
+
+test('invoked under the name post-receive (a symlink), it is the hook', async () => {
+  await withTempDir(async (dir) => {
+    const api = await startFakeApi((_, r) => json(r, 200, { reference_counter_decreased: true, messages: [{ type: 'basic', message: 'as a hook' }] }));
+    try {
+      const hook = path.join(dir, 'post-receive');
+      if (process.env.GEO_HOOK_TEST_TARGET === 'sea') await symlink(path.join(ROOT, 'dist/geo-hook'), hook);
+      else await writeFile(hook, `#!/bin/sh\nexec ${geoHookShellLine()} post-receive "$@"\n`, { mode: 0o755 });
+      const env = { ...ENV, GEO_HOOK_API_URL: api.url, GEO_HOOK_SECRET_FILE: await writeSecret(dir) };
+      const result = await runGeoHook([], { env, stdin: refLine(), command: [hook, []] });
+      assert.equal([result.code, result.stdout, result.stderr], [0, '', '\nas a hook\n\n']);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+test('run by hand on a terminal, it says how it is meant to be run instead of waiting', async () => {
+  const script = spawnSync('script', ['-qec', `${geoHookShellLine()} post-receive`, '/dev/null'], {
+    env: { PATH: process.env.PATH ?? '', GL_ID: 'key-1', GL_REPOSITORY: 'project-1' },
+    timeout: 15_000,
+    encoding: 'utf8',
+    input: '',
+  });
+  assert.is(script.status, 2);
+  assert.match(script.stdout, /post-receive hook: git runs it after a push/);
+});
+
+test.run();
