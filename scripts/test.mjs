@@ -1,9 +1,6 @@
 // The test command: type check, bundle, then every uvu suite under test/;
 // ends with the plain line "N passed, N failed" that CI reads.
 import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 let passed = 0;
 let failed = 0;
@@ -19,11 +16,11 @@ function step(name, command, args) {
   return result.status === 0;
 }
 
-if (!process.env.GEO_HOOK_TEST_SKIP_TYPECHECK) step('type check', process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.']);
+if (!process.env.GEO_HOOK_TEST_SKIP_TYPECHECK) step('type check', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
 const built = step('build', process.execPath, ['scripts/build.mjs']);
 
 if (built) {
-  const uvu = spawn(process.execPath, ['--import', 'tsx', require.resolve('uvu/bin.js'), 'test', pattern], {
+  const uvu = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
