@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { claimsAt, signJwt } from '../../src/shared/jwt.js';
+import { FIXTURES, type ServeProcess, makeTempDir, refLine, startServe, writeSecret } from '../helpers/geoHook.js';
+
+const SECRET = 'serve-secret';
+const test = suite<{ serve: ServeProcess }>('geo-hook serve: the internal API', {} as never);
+
+test.before(async (context) => {
+  const dir = await makeTempDir();
+  context.serve = await startServe(['--secret-file', await writeSecret(dir, SECRET), '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--legacy']);
+});
+test.after(async ({ serve }) => serve.stop());
+
+const token = (secret = SECRET, now = Math.floor(Date.now() / 1000)) => signJwt(claimsAt(now), secret);
+
+async function call(serve: ServeProcess, method: string, endpoint: string, body?: unknown, jwt: string | null = token()) {
+  const response = await fetch(`${serve.url}/api/v4/internal/${endpoint}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(jwt !== null && { 'gitlab-shell-api-request': jwt }) },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+const push = (extra: Record<string, unknown> = {}) => ({
+  gl_repository: 'project-7',
+  identifier: 'key-42',
+  changes: refLine(),
+  push_options: [],
+  ...extra,
+});
+
+test('check: authenticated health answer', async ({ serve }) => {
+  const { status, json } = await call(serve, 'GET', 'check');
+  assert.is(status, 200);
+  assert.is(json!.api_version, 'v4');
+  assert.is(json!.store, 'memory');
+  assert.is(json!.store_reachable, true);
+  assert.ok(Math.abs(Number(json!.server_time) - Date.now() / 1000) < 5);
+  assert.is((await call(serve, 'GET', 'check', undefined, null)).status, 401);
+});
+
+test('bad tokens: 401, and the stored entry is not consumed', async ({ serve }) => {
+  assert.is((await call(serve, 'POST', 'geo/push_referrer', { geo_node_id: 2, correlation_id: 'kept', gl_id: 'key-42', gl_repository: 'project-7' })).status, 204);
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const claims = claimsAt(Math.floor(Date.now() / 1000));
+  const bad = [
+    null,
+    'not-a-jwt',
+    `${b64({ alg: 'none' })}.${b64(claims)}.`,
+    token('another-installation'),
+    token(SECRET, Math.floor(Date.now() / 1000) - 1000),
+  ];
+  for (const jwt of bad) {
+    const answer = await call(serve, 'POST', 'post_receive', push({ correlation_id: 'kept' }), jwt);
+    assert.is(answer.status, 401);
+    assert.equal(answer.json, { message: '401 Unauthorized' });
+  }
+  const good = await call(serve, 'POST', 'post_receive', push({ correlation_id: 'kept' }));
+  assert.is(good.status, 200);
+  assert.is((good.json!.messages as unknown[]).length, 2, 'the entry was still there for the real push');
+});
+
+test('bad bodies: 400 with a JSON error', async ({ serve }) => {
+  const cases: Array<[unknown, RegExp]> = [
+    ['{not json', /not JSON/],
+    [[1], /JSON object/],
+    [push({ gl_repository: 'nope' }), /gl_repository/],
+    [push({ identifier: 42 }), /identifier/],
+    [push({ changes: '' }), /changes/],
+    [push({ push_options: 'ci.skip' }), /push_options/],
+    [push({ correlation_id: 'a b' }), /correlation_id/],
+  ];
+  for (const [body, pattern] of cases) {
+    const answer = await call(serve, 'POST', 'post_receive', body);
+    assert.is(answer.status, 400, JSON.stringify(body));
+    assert.match(String(answer.json!.message), pattern);
+  }
+});
+
+test('an unknown repository is 404; unknown paths 404; wrong methods 405', async ({ serve }) => {
+  assert.is((await call(serve, 'POST', 'post_receive', push({ gl_repository: 'project-999' }))).status, 404);
+  assert.is((await call(serve, 'GET', 'nowhere')).status, 404);
+  assert.is((await call(serve, 'GET', 'post_receive')).status, 405);
+});
+
+test('odd geo_node_id values give no message and no error', async ({ serve }) => {
+  for (const geoNodeId of [1, 99, 0, -2, 1e300, 2.5, '2', null, { id: 2 }]) {
+    const answer = await call(serve, 'POST', 'post_receive', push({ identifier: 'key-5', geo_node_id: geoNodeId }));
+    assert.is(answer.status, 200, String(geoNodeId));
+    assert.equal(answer.json, { reference_counter_decreased: true, messages: [] });
+  }
+  const logged = serve.logs().filter((record) => typeof record.note === 'string');
+  assert.ok(logged.length >= 6, 'each odd value is logged');
+});
+
+test("legacy mode finds upstream's key, once", async ({ serve }) => {
+  assert.is((await call(serve, 'POST', 'geo/push_referrer', { geo_node_id: 3, gl_id: 'key-7', gl_repository: 'project-7' })).status, 204);
+  const first = await call(serve, 'POST', 'post_receive', push({ identifier: 'key-7' }));
+  assert.match(JSON.stringify(first.json), /Current replication lag: 7 seconds/);
+  const second = await call(serve, 'POST', 'post_receive', push({ identifier: 'key-7' }));
+  assert.equal(second.json!.messages, []);
+});
+
+test('push_referrer validates what it stores', async ({ serve }) => {
+  assert.is((await call(serve, 'POST', 'geo/push_referrer', { geo_node_id: 0, gl_id: 'key-7', gl_repository: 'project-7' })).status, 400);
+  assert.is((await call(serve, 'POST', 'geo/push_referrer', { geo_node_id: 2, correlation_id: 'a b', gl_id: 'key-7', gl_repository: 'project-7' })).status, 400);
+});
+
+test.run();
