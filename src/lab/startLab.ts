@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { resolveConfig } from '../config/resolveConfig.js';
+import { UsageError } from '../errors.js';
+import { hookScript } from '../installer/hookScript.js';
+import type { GeoSite } from '../server/geoSite.js';
+import { type RunningApiServer, startApiServer } from '../server/startApiServer.js';
+import { type LabAccount, createFrontEnd } from './createFrontEnd.js';
+import { type LabFixture, createBareRepository, parseLabFixture } from './fixtureRepositories.js';
+import type { LabMode } from './labModes.js';
+import { PushBarrier } from './pushBarrier.js';
+
+export interface LabOptions {
+  readonly mode: LabMode;
+  /** fixtures/geo-site.json: the Geo nodes (its repositories are replaced by the lab's). */
+  readonly nodesFile: string;
+  /** fixtures/lab.json: accounts and repository recipes. */
+  readonly labFile: string;
+  /** How to run this geo-hook, for the installed hooks. */
+  readonly self: readonly string[];
+  /** Folder to build the lab in; a fresh temporary one when absent (and removed on close). */
+  readonly dir?: string | undefined;
+  readonly host?: string;
+  readonly port?: number;
+  readonly apiPort?: number;
+  readonly store?: string;
+  /** Hold receive-packs in rounds of this many (see PushBarrier). */
+  readonly hold?: number;
+  readonly log?: (record: Record<string, unknown>) => void;
+  /** PATH for git and the hooks. */
+  readonly path: string;
+}
+
+export interface Lab {
+  readonly mode: LabMode;
+  readonly dir: string;
+  /** The front end: push and clone here. */
+  readonly url: string;
+  readonly api: RunningApiServer;
+  readonly site: GeoSite;
+  readonly fixture: LabFixture;
+  readonly barrier: PushBarrier;
+  readonly hookLogFile: string;
+  /** The URL to push to: through a secondary when nodeId is given, credentials embedded when account is. */
+  pushUrl(repositoryPath: string, nodeId?: number, account?: LabAccount): string;
+  close(): Promise<void>;
+}
+
+/** Builds a complete lab: API, fixture repositories with the hook installed, and the smart-HTTP front end. */
+export async function startLab(options: LabOptions): Promise<Lab> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'geo-hook-lab-')));
+  let api: RunningApiServer | undefined;
+  try {
+    const fixture = parseLabFixture(await readFile(options.labFile, 'utf8'), options.labFile);
+    const nodes = JSON.parse(await readFile(options.nodesFile, 'utf8')) as Record<string, unknown>;
+    const siteFile = path.join(dir, 'geo-site.json');
+    const repositories = Object.fromEntries(fixture.repositories.map((recipe) => [recipe.glRepository, recipe.path]));
+    await writeFile(siteFile, JSON.stringify({ ...nodes, repositories }, null, 2));
+    const secretFile = path.join(dir, 'secret');
+    await writeFile(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+
+    api = await startApiServer(
+      resolveConfig({
+        flags: {
+          listen: `${host}:${options.apiPort ?? 0}`,
+          secretFile,
+          nodesFile: siteFile,
+          store: options.store ?? 'memory',
+          legacy: options.mode === 'legacy',
+        },
+        env: {},
+      }),
+      (record) => log({ part: 'api', ...record }),
+    );
+
+    const hookConfig = path.join(dir, 'hook.json');
+    const hookLogFile = path.join(dir, 'hook.log');
+    await writeFile(hookConfig, JSON.stringify({ apiUrl: api.url, secretFile, timeout: 10, logFile: hookLogFile }, null, 2));
+    const projectRoot = path.join(dir, 'repositories');
+    await mkdir(projectRoot, { recursive: true });
+    for (const recipe of fixture.repositories) {
+      const bare = await createBareRepository(projectRoot, recipe);
+      const hook = path.join(bare, 'hooks', 'post-receive');
+      await writeFile(hook, hookScript(options.self, hookConfig));
+      await chmod(hook, 0o755);
+    }
+
+    const barrier = new PushBarrier();
+    if (options.hold) barrier.arm(options.hold);
+    const running = api;
+    const frontEnd = createFrontEnd({
+      mode: options.mode,
+      projectRoot,
+      repositories: new Map(fixture.repositories.map((recipe) => [recipe.path, recipe.glRepository])),
+      accounts: fixture.accounts,
+      registerPush: (step) => running.server.registerPush(step),
+      barrier,
+      baseEnv: { PATH: options.path, HOME: dir },
+      log: (record) => log({ part: 'front-end', ...record }),
+    });
+    await new Promise<void>((resolve, reject) => {
+      frontEnd.once('error', (error: NodeJS.ErrnoException) => reject(new UsageError(`lab cannot listen on ${host}:${options.port ?? 0}: ${error.code ?? error.message}`, 'ELISTEN', error)));
+      frontEnd.listen(options.port ?? 0, host, resolve);
+    });
+    const address = frontEnd.address() as AddressInfo;
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+    return {
+      mode: options.mode,
+      dir,
+      url,
+      api,
+      site: api.site,
+      fixture,
+      barrier,
+      hookLogFile,
+      pushUrl: (repositoryPath, nodeId, account) => {
+        const base = new URL(url);
+        if (account) {
+          base.username = encodeURIComponent(account.username);
+          base.password = encodeURIComponent(account.password);
+        }
+        base.pathname = `${nodeId === undefined ? '' : `/-/push_from_secondary/${nodeId}`}/${repositoryPath}.git`;
+        return base.toString();
+      },
+      close: async () => {
+        barrier.arm(0);
+        await new Promise<void>((resolve) => {
+          frontEnd.close(() => resolve());
+          frontEnd.closeAllConnections();
+        });
+        await running.close();
+        if (ownDir) await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await api?.close();
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
