@@ -1,4 +1,6 @@
 import yargs from 'yargs';
+import { demoCommand } from './commands/demo.js';
+import { labCommand } from './commands/lab.js';
 import { postReceiveCommand } from './commands/postReceive.js';
 import { serveCommand } from './commands/serve.js';
 import { UsageError } from './errors.js';
@@ -12,6 +14,8 @@ export async function runCli(shell: Shell): Promise<void> {
     .usage('$0 <command> [options]\n\nA Git post-receive hook for Geo-replicated Git servers, and the parts around it.')
     .command(postReceiveCommand(shell))
     .command(serveCommand(shell))
+    .command(labCommand(shell))
+    .command(demoCommand(shell))
     .demandCommand(1, 'name a command')
     // Flags are read by their own names; camelCase copies would only double every error.
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })

@@ -14,6 +14,7 @@ function makeShell(): Shell {
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
+    self: selfCommand(),
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
@@ -31,6 +32,16 @@ function makeShell(): Shell {
       process.once('SIGTERM', stop);
     },
   };
+}
+
+/** A single executable runs as itself; otherwise node, its loader flags (tsx), and the script. */
+function selfCommand(): string[] {
+  if (isSingleExecutable()) return [process.execPath];
+  return [process.execPath, ...process.execArgv, path.resolve(process.argv[1] ?? '')];
+}
+
+function isSingleExecutable(): boolean {
+  return process.getBuiltinModule('node:sea')?.isSea() ?? false;
 }
 
 /** Invoked as `post-receive` (a symlink in hooks/), the executable is the hook, as gitaly-hooks is. */

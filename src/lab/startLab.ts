@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,16 +9,16 @@ import { hookScript } from '../installer/hookScript.js';
 import type { GeoSite } from '../server/geoSite.js';
 import { type RunningApiServer, startApiServer } from '../server/startApiServer.js';
 import { type LabAccount, createFrontEnd } from './createFrontEnd.js';
-import { type LabFixture, createBareRepository, parseLabFixture } from './fixtureRepositories.js';
+import { type LabFixture, createBareRepository } from './fixtureRepositories.js';
 import type { LabMode } from './labModes.js';
 import { PushBarrier } from './pushBarrier.js';
 
 export interface LabOptions {
   readonly mode: LabMode;
-  /** fixtures/geo-site.json: the Geo nodes (its repositories are replaced by the lab's). */
-  readonly nodesFile: string;
-  /** fixtures/lab.json: accounts and repository recipes. */
-  readonly labFile: string;
+  /** The Geo site (fixtures/geo-site.json): its nodes are used, its repositories replaced by the lab's. */
+  readonly site: unknown;
+  /** Accounts and repository recipes (fixtures/lab.json). */
+  readonly fixture: LabFixture;
   /** How to run this geo-hook, for the installed hooks. */
   readonly self: readonly string[];
   /** Folder to build the lab in; a fresh temporary one when absent (and removed on close). */
@@ -57,8 +57,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'geo-hook-lab-')));
   let api: RunningApiServer | undefined;
   try {
-    const fixture = parseLabFixture(await readFile(options.labFile, 'utf8'), options.labFile);
-    const nodes = JSON.parse(await readFile(options.nodesFile, 'utf8')) as Record<string, unknown>;
+    const { fixture } = options;
+    const nodes = options.site as Record<string, unknown>;
     const siteFile = path.join(dir, 'geo-site.json');
     const repositories = Object.fromEntries(fixture.repositories.map((recipe) => [recipe.glRepository, recipe.path]));
     await writeFile(siteFile, JSON.stringify({ ...nodes, repositories }, null, 2));
