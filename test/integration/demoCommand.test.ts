@@ -1,0 +1,23 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runGeoHook } from '../helpers/geoHook.js';
+
+test('geo-hook demo: the race in legacy mode, both fixes pass, plain text when piped', async () => {
+  const result = await runGeoHook(['demo', '--concurrency', '2'], { killAfterMs: 120_000 });
+  assert.is(result.stderr, '');
+  assert.is(result.code, 0);
+  assert.not.match(result.stdout, /\x1b/);
+  assert.match(result.stdout, /^RACE legacy .*: \d+ of 6 pushes saw another push's message or none$/m);
+  assert.match(result.stdout, /^PASS geo-node-id .*: all 6 pushes saw exactly their own message$/m);
+  assert.match(result.stdout, /^PASS correlation .*: all 6 pushes saw exactly their own message$/m);
+  // One row per push: 3 modes x 3 scenarios x 2 pushes.
+  assert.is(result.stdout.split('\n').filter((line) => / (ok|WRONG)$/.test(line)).length, 18);
+  assert.match(result.stdout, /3\. through a secondary and straight to the primary +legacy +1\.2 +primary +nothing +lag 42 s +WRONG/);
+});
+
+test('geo-hook demo: bad numbers are one usage line', async () => {
+  const result = await runGeoHook(['demo', '--concurrency', '1']);
+  assert.equal([result.code, result.stdout, result.stderr], [2, '', 'geo-hook: --concurrency must be a whole number from 2 to 64\n']);
+});
+
+test.run();
