@@ -1,8 +1,11 @@
 import yargs from 'yargs';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { installCommand } from './commands/install.js';
 import { labCommand } from './commands/lab.js';
 import { postReceiveCommand } from './commands/postReceive.js';
 import { serveCommand } from './commands/serve.js';
+import { uninstallCommand } from './commands/uninstall.js';
 import { UsageError } from './errors.js';
 import type { Shell } from './shell.js';
 import { VERSION } from './version.js';
@@ -14,6 +17,9 @@ export async function runCli(shell: Shell): Promise<void> {
     .usage('$0 <command> [options]\n\nA Git post-receive hook for Geo-replicated Git servers, and the parts around it.')
     .command(postReceiveCommand(shell))
     .command(serveCommand(shell))
+    .command(installCommand(shell))
+    .command(uninstallCommand(shell))
+    .command(checkCommand(shell))
     .command(labCommand(shell))
     .command(demoCommand(shell))
     .demandCommand(1, 'name a command')

@@ -31,11 +31,12 @@ export function postReceiveCommand(shell: Shell): CommandModule {
 
 /** The hook's shell: wires the process's streams, files and clock into runPostReceive. */
 export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlags): Promise<void> {
-  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { readFile, appendFile }, { readConfigFile }, { VERSION }] =
+  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { readFile }, { appendLogLine }, { readConfigFile }, { VERSION }] =
     await Promise.all([
       import('../hook/runPostReceive.js'),
       import('../hook/sendRequest.js'),
       import('node:fs/promises'),
+      import('../hook/appendLogLine.js'),
       import('./readConfigFile.js'),
       import('../version.js'),
     ]);
@@ -49,7 +50,7 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     stdinIsTerminal: shell.stdin.isTTY === true,
     readStdin: () => readAll(shell.stdin, MAX_STDIN_BYTES),
     readFile: (path) => readFile(path, 'utf8'),
-    appendFile: (path, text) => appendFile(path, text, { mode: 0o640 }),
+    appendFile: appendLogLine,
     writeStdout: (text) => shell.stdout.write(text),
     writeStderr: (text) => shell.stderr.write(text),
     now: Date.now,

@@ -16,13 +16,13 @@ export interface PostReceiveBody {
 }
 
 export interface ApiRequest {
-  readonly method: 'POST';
+  readonly method: 'POST' | 'GET';
   /** What got is given (its own form for Unix sockets). */
   readonly url: string;
   /** What a person is shown. */
   readonly displayUrl: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  readonly body?: string;
 }
 
 export interface RequestInputs {
@@ -61,6 +61,18 @@ export function buildRequest({ api, context, updates, secret, nowSeconds, versio
   };
 }
 
+export const CHECK_PATH = '/api/v4/internal/check';
+
+/** The authenticated health check `geo-hook check` makes. */
+export function buildCheckRequest(api: ApiUrl, secret: string, nowSeconds: number, version: string): ApiRequest {
+  return {
+    method: 'GET',
+    url: endpointUrl(api, CHECK_PATH),
+    displayUrl: displayUrl(api, CHECK_PATH),
+    headers: { 'user-agent': `geo-hook/${version}`, [JWT_HEADER.toLowerCase()]: signJwt(claimsAt(nowSeconds), secret) },
+  };
+}
+
 /** The request as --dry-run prints it: token and password never shown. */
 export function describeRequest(request: ApiRequest, basicAuthUser: string | undefined): string {
   const lines = [`${request.method} ${request.displayUrl}`];
@@ -68,6 +80,7 @@ export function describeRequest(request: ApiRequest, basicAuthUser: string | und
     lines.push(`${name}: ${name === JWT_HEADER.toLowerCase() ? '[redacted]' : value}`);
   }
   if (basicAuthUser !== undefined) lines.push(`authorization: Basic [redacted] (user ${JSON.stringify(basicAuthUser)})`);
-  lines.push('', JSON.stringify(JSON.parse(request.body), null, 2), '');
+  if (request.body !== undefined) lines.push('', JSON.stringify(JSON.parse(request.body), null, 2));
+  lines.push('');
   return lines.join('\n');
 }

@@ -12,6 +12,8 @@ export interface HttpAnswer {
   readonly status: number;
   readonly contentType: string | undefined;
   readonly body: string;
+  /** The server's clock, from its Date header, in epoch milliseconds. */
+  readonly date?: number | undefined;
 }
 
 /** Turns the API's answer into a reply, or one clear error: anything off-contract is the API's fault. */

@@ -66,7 +66,7 @@ async function attemptOnce(request: ApiRequest, options: SendOptions, remainingM
   const promise = got(request.url, {
     method: request.method,
     headers: request.headers,
-    body: request.body,
+    ...(request.body !== undefined && { body: request.body }),
     throwHttpErrors: false,
     followRedirect: false,
     retry: { limit: 0 },
@@ -89,6 +89,7 @@ async function attemptOnce(request: ApiRequest, options: SendOptions, remainingM
       status: response.statusCode,
       contentType: response.headers['content-type'],
       body: response.body.toString('utf8'),
+      date: response.headers.date === undefined ? undefined : Date.parse(response.headers.date),
     };
   } catch (error) {
     if (tooLarge) {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveConfig } from '../config/resolveConfig.js';
 import { UsageError } from '../errors.js';
 import { hookScript } from '../installer/hookScript.js';
+import { installHooks } from '../installer/installHooks.js';
 import type { GeoSite } from '../server/geoSite.js';
 import { type RunningApiServer, startApiServer } from '../server/startApiServer.js';
 import { type LabAccount, createFrontEnd } from './createFrontEnd.js';
@@ -84,12 +85,12 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     await writeFile(hookConfig, JSON.stringify({ apiUrl: api.url, secretFile, timeout: 10, logFile: hookLogFile }, null, 2));
     const projectRoot = path.join(dir, 'repositories');
     await mkdir(projectRoot, { recursive: true });
-    for (const recipe of fixture.repositories) {
-      const bare = await createBareRepository(projectRoot, recipe);
-      const hook = path.join(bare, 'hooks', 'post-receive');
-      await writeFile(hook, hookScript(options.self, hookConfig));
-      await chmod(hook, 0o755);
-    }
+    const bares = [];
+    for (const recipe of fixture.repositories) bares.push(await createBareRepository(projectRoot, recipe));
+    // Installed as an operator would: with the installer, and the config file it names.
+    const installed = await installHooks({ targets: bares, recursive: false, script: hookScript(options.self, hookConfig), dryRun: false });
+    const failed = installed.find((result) => result.outcome !== 'installed');
+    if (failed) throw new Error(`lab: installing the hook in ${failed.path} failed: ${failed.note}`);
 
     const barrier = new PushBarrier();
     if (options.hold) barrier.arm(options.hold);

@@ -25,13 +25,13 @@ test('the body upstream sends, and nothing unknown', () => {
   const built = request({});
   assert.is(built.method, 'POST');
   assert.is(built.url, 'http://gitlab.test/api/v4/internal/post_receive');
-  assert.equal(JSON.parse(built.body), { gl_repository: 'project-7', identifier: 'key-42', changes: line, push_options: [] });
+  assert.equal(JSON.parse(built.body!), { gl_repository: 'project-7', identifier: 'key-42', changes: line, push_options: [] });
   assert.is(built.headers['x-request-id'], undefined);
 });
 
 test('the two fixes travel in the body when known', () => {
   const built = request({ GEO_NODE_ID: '2', CORRELATION_ID: 'req-1', GL_USERNAME: 'deployer', GIT_PUSH_OPTION_COUNT: '1', GIT_PUSH_OPTION_0: 'ci.skip' });
-  assert.equal(JSON.parse(built.body), {
+  assert.equal(JSON.parse(built.body!), {
     gl_repository: 'project-7',
     identifier: 'key-42',
     changes: line,

@@ -1,0 +1,69 @@
+import type { CommandModule } from 'yargs';
+import { UsageError } from '../errors.js';
+import type { Shell } from '../shell.js';
+
+export interface InstallerArgs {
+  readonly targets: readonly string[];
+  readonly recursive: boolean;
+  readonly dryRun: boolean;
+  readonly configFile: string | undefined;
+}
+
+export function installCommand(shell: Shell): CommandModule {
+  return {
+    command: 'install <repo..>',
+    describe: 'install the hook into bare repositories, keeping any post-receive hook already there',
+    builder: (yargs) =>
+      yargs
+        .positional('repo', { type: 'string', array: true, describe: 'bare repositories (with --recursive: folders holding them)' })
+        .options({
+          recursive: { alias: 'r', type: 'boolean', describe: 'every bare repository under the given folders' },
+          config: { type: 'string', requiresArg: true, describe: 'the JSON config file the installed hook will use' },
+          'dry-run': { type: 'boolean', describe: 'list what would change, and change nothing' },
+        }),
+    handler: async (argv) => {
+      await runInstaller(shell, 'install', {
+        targets: argv.repo as string[],
+        recursive: argv.recursive === true,
+        dryRun: argv['dry-run'] === true,
+        configFile: argv.config as string | undefined,
+      });
+    },
+  };
+}
+
+/** Shared by install and uninstall: progress on a terminal, a line per repository, a summary always. */
+export async function runInstaller(shell: Shell, action: 'install' | 'uninstall', args: InstallerArgs): Promise<void> {
+  const [{ installHooks, resultLine, summarise }, { hookScript }, { access }, path] = await Promise.all([
+    import('../installer/installHooks.js'),
+    import('../installer/hookScript.js'),
+    import('node:fs/promises'),
+    import('node:path'),
+  ]);
+  let script: string | undefined;
+  if (action === 'install') {
+    const configFile = args.configFile === undefined ? undefined : path.resolve(shell.cwd, args.configFile);
+    if (configFile !== undefined) {
+      await access(configFile).catch(() => {
+        throw new UsageError(`config file ${configFile} does not exist`, 'ECONFIG');
+      });
+    }
+    script = hookScript(shell.self, configFile);
+  }
+  const progress = shell.stderr.isTTY === true;
+  const results = await installHooks({
+    targets: args.targets.map((target) => path.resolve(shell.cwd, target)),
+    recursive: args.recursive,
+    script,
+    dryRun: args.dryRun,
+    onResult: (result, count) => {
+      if (progress) shell.stderr.write('\r\x1b[K');
+      // Many repositories: lines only for what changed or failed; the summary counts the rest.
+      if (result.outcome !== 'unchanged' || !args.recursive) shell.stdout.write(`${resultLine(result, args.dryRun)}\n`);
+      if (progress) shell.stderr.write(`${action}: ${count} repositories…`);
+    },
+  });
+  if (progress) shell.stderr.write('\r\x1b[K');
+  shell.stdout.write(`${summarise(results, args.dryRun)}\n`);
+  if (results.some((result) => result.outcome === 'failed')) shell.setExitCode(1);
+}

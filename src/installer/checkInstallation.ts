@@ -1,0 +1,150 @@
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/options.js';
+import { resolveConfig, type ConfigSources } from '../config/resolveConfig.js';
+import { GeoHookError } from '../errors.js';
+import { buildCheckRequest } from '../hook/buildRequest.js';
+import type { HttpAnswer } from '../hook/parseResponse.js';
+import type { SendOptions, SendResult } from '../hook/sendRequest.js';
+import type { ApiRequest } from '../hook/buildRequest.js';
+import { type ApiUrl, parseApiUrl } from '../shared/apiUrl.js';
+import { JWT_LEEWAY_SECONDS, secretFromFile } from '../shared/jwt.js';
+import { readHookScript, shellQuote } from './hookScript.js';
+
+export interface CheckResult {
+  readonly status: 'ok' | 'warn' | 'fail';
+  readonly what: string;
+  /** What to do about it, for a warning or a failure. */
+  readonly fix?: string;
+}
+
+export interface CheckInputs {
+  readonly sources: ConfigSources;
+  readonly repositories: readonly string[];
+  readonly self: readonly string[];
+  readonly version: string;
+  readonly now: () => number;
+  readonly send: (request: ApiRequest, options: SendOptions) => Promise<SendResult>;
+}
+
+/** Clock skew that still leaves a token some life; beyond the leeway tokens are refused. */
+const SKEW_WARN_SECONDS = 30;
+
+/** Checks a hook installation by hand, and says in words what is wrong (`geo-hook check`). */
+export async function checkInstallation(inputs: CheckInputs): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const add = (result: CheckResult) => results.push(result);
+  let config: Config;
+  try {
+    config = resolveConfig(inputs.sources);
+    add({ status: 'ok', what: `configuration parses${inputs.sources.file ? ` (${inputs.sources.file.path})` : ''}` });
+  } catch (error) {
+    add({ status: 'fail', what: `configuration: ${(error as Error).message}`, fix: 'correct the value it names' });
+    return results;
+  }
+  const api = parseApiUrl(config.apiUrl) as ApiUrl;
+  add({ status: 'ok', what: `API URL ${config.apiUrl}` });
+
+  const secret = await checkSecretFile(config, add);
+  if (secret === undefined) return results.concat(await checkRepositories(inputs));
+  await checkApi(inputs, config, api, secret, add);
+  return results.concat(await checkRepositories(inputs));
+}
+
+async function checkSecretFile(config: Config, add: (result: CheckResult) => void): Promise<string | undefined> {
+  const file = config.secretFile;
+  if (file === undefined) {
+    add({ status: 'fail', what: 'no secret file configured', fix: 'set secretFile in the config file, or GEO_HOOK_SECRET_FILE' });
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    add({
+      status: 'fail',
+      what: `secret file ${file} ${code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read by this user' : `cannot be read (${code})`}`,
+      fix: code === 'ENOENT' ? 'copy the shared secret from the API server there' : 'let the user git runs as read it (chown, chmod 640)',
+    });
+    return undefined;
+  }
+  const secret = secretFromFile(text);
+  if (secret === '') {
+    add({ status: 'fail', what: `secret file ${file} is empty`, fix: 'copy the shared secret from the API server there' });
+    return undefined;
+  }
+  const mode = (await stat(file)).mode;
+  if (mode & 0o004) {
+    add({ status: 'fail', what: `secret file ${file} is readable by everyone (mode ${(mode & 0o777).toString(8)})`, fix: `chmod o-rwx ${shellQuote(file)}` });
+  } else {
+    add({ status: 'ok', what: `secret file ${file} is readable, not empty, and not readable by everyone` });
+  }
+  return secret;
+}
+
+async function checkApi(inputs: CheckInputs, config: Config, api: ApiUrl, secret: string, add: (result: CheckResult) => void): Promise<void> {
+  let answer: HttpAnswer;
+  const sentAt = inputs.now();
+  try {
+    const caCertificate = config.caFile === undefined ? undefined : await readFile(config.caFile, 'utf8');
+    const request = buildCheckRequest(api, secret, Math.floor(sentAt / 1000), inputs.version);
+    answer = (await inputs.send(request, { deadline: sentAt + config.timeout * 1000, caCertificate, user: config.user, password: config.password })).answer;
+  } catch (error) {
+    const message = error instanceof GeoHookError ? error.message : (error as Error).message;
+    add({ status: 'fail', what: message, fix: 'start the API, or correct apiUrl (and caFile for https)' });
+    return;
+  }
+  add({ status: 'ok', what: `the API answers (HTTP ${answer.status})` });
+  if (answer.status === 401 || answer.status === 403) {
+    add({ status: 'fail', what: `the API refuses our token (HTTP ${answer.status})`, fix: "make the secret file the same as the API server's" });
+  } else if (answer.status >= 200 && answer.status < 300) {
+    add({ status: 'ok', what: 'the API accepts our token' });
+  } else {
+    add({ status: 'fail', what: `the API's check answered HTTP ${answer.status}`, fix: 'check apiUrl points at the internal API' });
+  }
+  if (answer.date !== undefined && Number.isFinite(answer.date)) {
+    // The Date header has whole seconds; half the round trip is the best guess of when it was stamped.
+    const skew = Math.round((answer.date - (sentAt + inputs.now()) / 2) / 1000);
+    const abs = Math.abs(skew);
+    const what = `clock ${abs === 0 ? 'agrees with' : `is ${abs} s ${skew > 0 ? 'behind' : 'ahead of'}`} the API's`;
+    if (abs <= SKEW_WARN_SECONDS) add({ status: 'ok', what });
+    else if (abs <= JWT_LEEWAY_SECONDS) add({ status: 'warn', what, fix: 'synchronise the clocks (NTP): tokens live 60 s' });
+    else add({ status: 'fail', what, fix: 'synchronise the clocks (NTP): the API will refuse our tokens' });
+  }
+}
+
+async function checkRepositories(inputs: CheckInputs): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const expected = inputs.self.map(shellQuote).join(' ');
+  for (const repository of inputs.repositories) {
+    const hook = path.join(repository, 'hooks', 'post-receive');
+    const script = await readFile(hook, 'utf8').catch(() => undefined);
+    const installed = script === undefined ? undefined : readHookScript(script);
+    if (!installed) {
+      results.push({ status: 'fail', what: `${repository}: geo-hook is not installed`, fix: `geo-hook install ${shellQuote(repository)}` });
+      continue;
+    }
+    const executable = await access(hook, constants.X_OK).then(() => true, () => false);
+    if (!executable) {
+      results.push({ status: 'fail', what: `${repository}: hooks/post-receive is not executable`, fix: `chmod +x ${shellQuote(hook)}` });
+      continue;
+    }
+    if (installed.command !== expected) {
+      results.push({ status: 'fail', what: `${repository}: the hook runs ${installed.command}, not this geo-hook (${expected})`, fix: `geo-hook install ${shellQuote(repository)} again` });
+      continue;
+    }
+    if (installed.configFile !== undefined && !(await access(installed.configFile).then(() => true, () => false))) {
+      results.push({ status: 'fail', what: `${repository}: the hook's config file ${installed.configFile} does not exist`, fix: 'restore it, or install again with --config' });
+      continue;
+    }
+    results.push({ status: 'ok', what: `${repository}: the hook is installed, executable, and runs this geo-hook` });
+  }
+  return results;
+}
+
+export function renderCheckResults(results: readonly CheckResult[]): string {
+  const marks = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+  return results.map((result) => `${marks[result.status]}  ${result.what}${result.fix ? `\n      → ${result.fix}` : ''}`).join('\n').concat('\n');
+}
