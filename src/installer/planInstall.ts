@@ -5,6 +5,8 @@ export interface RepositoryState {
   readonly path: string;
   readonly isBare: boolean;
   readonly hooksDirExists: boolean;
+  /** False when something other than a folder is in the way of hooks/. */
+  readonly hooksIsFolder: boolean;
   /** hooks/post-receive: none, ours (with its text), or another hook (a file or a symlink). */
   readonly hook:
     | { readonly kind: 'none' }
@@ -50,6 +52,7 @@ export function isOurs(script: string): boolean {
 /** The steps that install the hook script into a repository, keeping what was there. */
 export function planInstall(state: RepositoryState, script: string): Plan {
   if (!state.isBare) return { outcome: 'failed', note: 'not a bare repository' };
+  if (!state.hooksIsFolder) return { outcome: 'failed', note: 'hooks is not a folder' };
   const { hook } = state;
   if (hook.kind === 'ours') {
     return hook.script === script

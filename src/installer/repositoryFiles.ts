@@ -32,6 +32,7 @@ export async function inspectRepository(dir: string): Promise<RepositoryState> {
     path: dir,
     isBare: await isBareRepository(dir),
     hooksDirExists: await exists(hooks),
+    hooksIsFolder: await stat(hooks).then((info) => info.isDirectory(), () => true),
     hook,
     chainDirExists: await exists(path.join(hooks, CHAIN_DIR)),
     chainEntryExists: await exists(path.join(hooks, CHAIN_DIR, ORIGINAL_HOOK)),

@@ -1,0 +1,151 @@
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit } from 'simple-git';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { remoteText } from '../../src/lab/readPushOutput.js';
+import { json, startFakeApi } from '../helpers/fakeApi.js';
+import { cleanEnv, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
+import { makeBareRepository, makeWorkRepository, snapshot } from '../helpers/repositories.js';
+
+const ORIGINAL = '#!/bin/sh\necho "original hook ran as $0 with GL_ID=$GL_ID"\nwhile read old new ref; do echo "original saw $ref"; done\n';
+
+/** A real push into a bare repository (git runs its hooks), with the hook environment a server would set. */
+async function push(work: string, bare: string, branch: string, env: Record<string, string>) {
+  const git = await (async () => {
+    const repo = simpleGit(work).env(cleanEnv(env));
+    await writeFile(path.join(work, `${branch}.txt`), `${branch}\n`);
+    await repo.add('.');
+    await repo.commit(branch);
+    return repo;
+  })();
+  let stderr = '';
+  await git.outputHandler((_c, _o, errors) => errors.on('data', (chunk: Buffer) => (stderr += chunk))).push(bare, `HEAD:refs/heads/${branch}`);
+  return remoteText(stderr);
+}
+
+async function setUp(dir: string, messages = [{ type: 'basic', message: 'from geo-hook' }]) {
+  const api = await startFakeApi((_, response) => json(response, 200, { reference_counter_decreased: true, messages }));
+  const config = path.join(dir, 'geo-hook.json');
+  await writeFile(config, JSON.stringify({ apiUrl: api.url, secretFile: await writeSecret(dir), timeout: 5 }));
+  const work = path.join(dir, 'work');
+  await makeWorkRepository(work);
+  return { api, config, work };
+}
+
+test('install keeps an existing hook: both run on a real push, with the same input and environment', async () => {
+  await withTempDir(async (dir) => {
+    const { api, config, work } = await setUp(dir);
+    try {
+      const bare = await makeBareRepository(path.join(dir, 'a.git'));
+      await writeFile(path.join(bare, 'hooks/post-receive'), ORIGINAL, { mode: 0o755 });
+      const install = await runGeoHook(['install', bare, '--config', config]);
+      assert.is(install.code, 0, install.stderr);
+      assert.match(install.stdout, /^installed +.*a\.git \(the hook that was there now runs after geo-hook/m);
+      assert.match(install.stdout, /^1 repository: 1 installed$/m);
+      const seen = await push(work, bare, 'one', { GL_ID: 'key-42', GL_REPOSITORY: 'project-7', GEO_NODE_ID: '2' });
+      assert.is(seen, '\nfrom geo-hook\n\noriginal hook ran as hooks/post-receive.d/00-original-post-receive with GL_ID=key-42\noriginal saw refs/heads/one');
+      assert.is(api.seen.length, 1);
+      assert.match(JSON.parse(api.seen[0]!.body).changes, /refs\/heads\/one\n$/);
+      assert.is(JSON.parse(api.seen[0]!.body).geo_node_id, 2);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+test('the installed hook uses its config file with no environment of its own, and git-less hooks still run when geo-hook fails', async () => {
+  await withTempDir(async (dir) => {
+    const { api, config, work } = await setUp(dir);
+    try {
+      const bare = await makeBareRepository(path.join(dir, 'b.git'));
+      await writeFile(path.join(bare, 'hooks/post-receive'), ORIGINAL, { mode: 0o755 });
+      assert.is((await runGeoHook(['install', bare, '--config', config])).code, 0);
+      // No GL_ID: geo-hook says so in one line; the original hook still runs.
+      const seen = await push(work, bare, 'two', {});
+      assert.match(seen, /^geo-hook: GL_ID is not set/m);
+      assert.match(seen, /original saw refs\/heads\/two/);
+      assert.is(api.seen.length, 0);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+test('install twice changes nothing; uninstall restores exactly what was there (file, relative symlink, none)', async () => {
+  await withTempDir(async (dir) => {
+    const { api, config } = await setUp(dir);
+    try {
+      const withFile = await makeBareRepository(path.join(dir, 'file.git'));
+      await writeFile(path.join(withFile, 'hooks/post-receive'), ORIGINAL, { mode: 0o750 });
+      const withLink = await makeBareRepository(path.join(dir, 'link.git'));
+      await mkdir(path.join(dir, 'shared'));
+      await writeFile(path.join(dir, 'shared/hook'), ORIGINAL, { mode: 0o755 });
+      await symlink('../../shared/hook', path.join(withLink, 'hooks/post-receive'));
+      const withNone = await makeBareRepository(path.join(dir, 'none.git'));
+      const repos = [withFile, withLink, withNone];
+      const before = await Promise.all(repos.map((repo) => snapshot(path.join(repo, 'hooks'))));
+
+      assert.match((await runGeoHook(['install', ...repos, '--config', config])).stdout, /3 repositories: 3 installed/);
+      const installed = await Promise.all(repos.map((repo) => snapshot(path.join(repo, 'hooks'))));
+      const again = await runGeoHook(['install', ...repos, '--config', config]);
+      assert.match(again.stdout, /3 repositories: 3 unchanged/);
+      assert.equal(await Promise.all(repos.map((repo) => snapshot(path.join(repo, 'hooks')))), installed);
+      // The moved relative symlink still reaches its target.
+      assert.is(await readFile(path.join(withLink, 'hooks/post-receive.d/00-original-post-receive'), 'utf8'), ORIGINAL);
+
+      const uninstall = await runGeoHook(['uninstall', ...repos]);
+      assert.is(uninstall.code, 0);
+      assert.match(uninstall.stdout, /3 repositories: 3 uninstalled/);
+      assert.equal(await Promise.all(repos.map((repo) => snapshot(path.join(repo, 'hooks')))), before);
+      assert.match((await runGeoHook(['uninstall', ...repos])).stdout, /3 repositories: 3 unchanged/);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+test('--recursive finds every bare repository under folders; failures are one line each, the rest done, exit 1', async () => {
+  await withTempDir(async (dir) => {
+    const root = path.join(dir, 'repositories');
+    const repos: string[] = [];
+    for (let i = 0; i < 30; i++) repos.push(await makeBareRepository(path.join(root, `group-${i % 3}`, `project-${i}.git`)));
+    await makeWorkRepository(path.join(root, 'group-0', 'a-work-tree'));
+    const broken = await makeBareRepository(path.join(root, 'group-1', 'broken.git'));
+    await rm(path.join(broken, 'hooks'), { recursive: true });
+    await writeFile(path.join(broken, 'hooks'), 'not a folder');
+    // One that only fails when written to (as root, permissions would not stop us).
+    const unwritable = await makeBareRepository(path.join(root, 'group-2', 'unwritable.git'));
+    await mkdir(path.join(unwritable, 'hooks', 'geo-hook.json'));
+
+    const dry = await runGeoHook(['install', '--recursive', root, '--dry-run']);
+    assert.match(dry.stdout, /^dry run, nothing changed: would have 32 repositories: 31 installed, 1 failed$/m);
+    assert.match(dry.stdout, /would be installed .*project-0\.git: write hooks\/geo-hook.json, write hooks\/post-receive/);
+
+    const result = await runGeoHook(['install', '-r', root]);
+    assert.is(result.code, 1);
+    assert.match(result.stdout, /^failed +.*broken\.git \(hooks is not a folder\)$/m);
+    assert.match(result.stdout, /^failed +.*unwritable\.git \(cannot change its hooks: .*\)$/m);
+    assert.match(result.stdout, /^32 repositories: 30 installed, 2 failed$/m);
+    assert.is(result.stderr, '');
+    for (const repo of repos) assert.match(await readFile(path.join(repo, 'hooks/post-receive'), 'utf8'), /geo-hook: installed by geo-hook/);
+
+    const notBare = await runGeoHook(['install', path.join(root, 'group-0', 'a-work-tree'), repos[0]!]);
+    assert.match(notBare.stdout, /^failed +.*a-work-tree \(not a bare repository\)$/m);
+    assert.is(notBare.code, 1);
+    const uninstall = await runGeoHook(['uninstall', '-r', root]);
+    assert.match(uninstall.stdout, /30 uninstalled/);
+  });
+});
+
+test('install names a missing config file in one line', async () => {
+  await withTempDir(async (dir) => {
+    const bare = await makeBareRepository(path.join(dir, 'c.git'));
+    const result = await runGeoHook(['install', bare, '--config', path.join(dir, 'missing.json')]);
+    assert.equal([result.code, result.stdout], [2, '']);
+    assert.match(result.stderr, /^geo-hook: config file .*missing.json does not exist\n$/);
+    await chmod(bare, 0o755);
+  });
+});
+
+test.run();
