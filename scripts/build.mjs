@@ -15,5 +15,6 @@ await build({
   // yargs and got are ESM-only and read import.meta.url; in CommonJS it comes from __filename.
   define: { 'import.meta.url': '__geoHookImportMetaUrl' },
   banner: { js: 'var __geoHookImportMetaUrl=require("url").pathToFileURL(__filename).href;' },
+  alias: { 'supports-color': './scripts/stubs/supports-color.cjs' },
   logLevel: 'warning',
 });

@@ -1,6 +1,10 @@
-// The test command: type check, bundle, then every uvu suite under test/;
-// ends with the plain line "N passed, N failed" that CI reads.
+// The test command: type check, build (bundle and single executable), every
+// uvu suite under test/ against the bundle, then the end-to-end suites again
+// against the single executable. Ends with the plain line "N passed, N failed".
+//   node scripts/test.mjs [pattern]     only the suites whose file matches
+//   GEO_HOOK_TEST_SEA=0                 skip the single-executable pass
 import { spawn, spawnSync } from 'node:child_process';
+
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 let passed = 0;
 let failed = 0;
@@ -16,19 +20,18 @@ function step(name, command, args) {
   return result.status === 0;
 }
 
-if (!process.env.GEO_HOOK_TEST_SKIP_TYPECHECK) step('type check', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
-const built = step('build', process.execPath, ['scripts/build.mjs']);
-
-if (built) {
-  const uvu = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
+async function uvu(title, dir, env) {
+  console.log(`\n== ${title}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', dir, pattern], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   let output = '';
-  uvu.stdout.on('data', (chunk) => {
+  child.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
     output += chunk;
   });
-  const code = await new Promise((resolve) => uvu.on('close', resolve));
+  const code = await new Promise((resolve) => child.on('close', resolve));
   const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
   const total = /Total:\s+(\d+)/.exec(plain);
   const done = /Passed:\s+(\d+)/.exec(plain);
@@ -41,6 +44,14 @@ if (built) {
   } else {
     console.error(`\nthe test runner ended (status ${code}) without its totals`);
     failed++;
+  }
+}
+
+if (process.env.GEO_HOOK_TEST_SKIP_TYPECHECK !== '1') step('type check', process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
+if (step('build', process.execPath, ['scripts/build-sea.mjs'])) {
+  await uvu('unit and integration tests, geo-hook run from the bundle (dist/geo-hook.cjs)', 'test', { GEO_HOOK_TEST_TARGET: 'bundle' });
+  if (process.env.GEO_HOOK_TEST_SEA !== '0') {
+    await uvu('integration tests again, geo-hook run as the single executable (dist/geo-hook)', 'test/integration', { GEO_HOOK_TEST_TARGET: 'sea' });
   }
 }
 

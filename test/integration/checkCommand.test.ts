@@ -1,0 +1,72 @@
+import { chmod, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { json, startFakeApi } from '../helpers/fakeApi.js';
+import { FIXTURES, runGeoHook, startServe, withTempDir, writeSecret } from '../helpers/geoHook.js';
+import { makeBareRepository } from '../helpers/repositories.js';
+
+test('a good installation: every check ok, exit 0', async () => {
+  await withTempDir(async (dir) => {
+    const secretFile = await writeSecret(dir, 'check-secret');
+    const serve = await startServe(['--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--quiet']);
+    try {
+      const config = path.join(dir, 'config.json');
+      await writeFile(config, JSON.stringify({ apiUrl: serve.url, secretFile }));
+      const bare = await makeBareRepository(path.join(dir, 'a.git'));
+      assert.is((await runGeoHook(['install', bare, '--config', config])).code, 0);
+      const result = await runGeoHook(['check', '--config', config, bare]);
+      assert.is(result.stderr, '');
+      assert.is(result.code, 0, result.stdout);
+      const lines = result.stdout.trim().split('\n');
+      assert.ok(lines.every((line) => line.startsWith('ok ')), result.stdout);
+      assert.match(result.stdout, /the API accepts our token/);
+      assert.match(result.stdout, /clock agrees with the API's|clock is [01] s/);
+      assert.match(result.stdout, /a\.git: the hook is installed, executable, and runs this geo-hook/);
+      assert.not.match(result.stdout, /check-secret/);
+
+      await writeFile(path.join(dir, 'other'), 'another-installation');
+      await chmod(path.join(dir, 'other'), 0o644);
+      const wrong = await runGeoHook(['check', '--config', config, '--secret-file', path.join(dir, 'other')]);
+      assert.is(wrong.code, 1);
+      assert.match(wrong.stdout, /^FAIL  secret file .*other is readable by everyone \(mode 644\)\n +→ chmod o-rwx /m);
+      assert.match(wrong.stdout, /^FAIL  the API refuses our token \(HTTP 401\)\n +→ make the secret file the same as the API server's$/m);
+    } finally {
+      await serve.stop();
+    }
+  });
+});
+
+test('what check says about a broken installation', async () => {
+  await withTempDir(async (dir) => {
+    const bare = await makeBareRepository(path.join(dir, 'b.git'));
+    const result = await runGeoHook(['check', bare], { env: { GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: path.join(dir, 'none'), GEO_HOOK_TIMEOUT: '2' } });
+    assert.is(result.code, 1);
+    assert.match(result.stdout, /^FAIL  secret file .*none does not exist$/m);
+    assert.match(result.stdout, /^FAIL  .*b\.git: geo-hook is not installed\n +→ geo-hook install /m);
+    const unreachable = await runGeoHook(['check'], { env: { GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '2' } });
+    assert.match(unreachable.stdout, /^FAIL  cannot reach the API at http:\/\/127.0.0.1:9\/api\/v4\/internal\/check: connection refused/m);
+    const badConfig = await runGeoHook(['check'], { env: { GEO_HOOK_TIMEOUT: 'never' } });
+    assert.match(badConfig.stdout, /^FAIL  configuration: GEO_HOOK_TIMEOUT "never" is not a number/m);
+  });
+});
+
+test('a clock far from the API is a failure, a little off a warning', async () => {
+  for (const [offset, mark] of [[90, 'FAIL'], [45, 'warn']] as const) {
+    await withTempDir(async (dir) => {
+      const api = await startFakeApi((_, response) => {
+        response.setHeader('date', new Date(Date.now() + offset * 1000).toUTCString());
+        json(response, 200, { api_version: 'v4' });
+      });
+      try {
+        const result = await runGeoHook(['check'], { env: { GEO_HOOK_API_URL: api.url, GEO_HOOK_SECRET_FILE: await writeSecret(dir) } });
+        assert.match(result.stdout, new RegExp(`^${mark}  clock is (${offset - 1}|${offset}|${offset + 1}) s behind the API's\\n +→ synchronise the clocks`, 'm'));
+        assert.is(result.code, mark === 'FAIL' ? 1 : 0);
+      } finally {
+        await api.close();
+      }
+    });
+  }
+});
+
+test.run();
