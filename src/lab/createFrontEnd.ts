@@ -76,13 +76,18 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   if (geoNodeId !== undefined) {
     if (options.mode === 'geo-node-id') env.GEO_NODE_ID = String(geoNodeId);
     else {
-      await options.registerPush({
-        geoNodeId,
-        // Upstream stores by actor and repository only: no correlation id in legacy mode.
-        correlationId: options.mode === 'correlation' ? correlationId : undefined,
-        glId: account.glId,
-        glRepository,
-      });
+      try {
+        await options.registerPush({
+          geoNodeId,
+          // Upstream stores by actor and repository only: no correlation id in legacy mode.
+          correlationId: options.mode === 'correlation' ? correlationId : undefined,
+          glId: account.glId,
+          glRepository,
+        });
+      } catch (error) {
+        // The push goes on; only its lag message is lost, as upstream when Redis is away.
+        options.log({ event: 'receive_pack_step_failed', correlation_id: correlationId, error: (error as Error).message });
+      }
     }
   }
   options.log({ event: 'receive_pack', correlation_id: correlationId, gl_id: account.glId, gl_repository: glRepository, geo_node_id: geoNodeId ?? null });

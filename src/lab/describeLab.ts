@@ -3,7 +3,7 @@ import type { Lab } from './startLab.js';
 
 /** What `geo-hook lab` prints: where to push, as whom, and how to stop. No passwords. */
 export function describeLab(lab: Lab): string {
-  const lines = [`geo-hook lab: mode ${lab.mode} (${MODE_TITLES[lab.mode]})`, `  folder:        ${lab.dir}`, `  internal API:  ${lab.api.url}`, ''];
+  const lines = [`geo-hook lab: mode ${lab.mode} (${MODE_TITLES[lab.mode]})`, `  folder:        ${lab.dir}`, `  internal API:  ${lab.apiUrl}`, ''];
   for (const recipe of lab.fixture.repositories) {
     lines.push(`${recipe.path} (${recipe.glRepository}):`);
     lines.push(`  primary                          ${lab.pushUrl(recipe.path)}`);

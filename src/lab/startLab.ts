@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,10 @@ import { resolveConfig } from '../config/resolveConfig.js';
 import { UsageError } from '../errors.js';
 import { hookScript } from '../installer/hookScript.js';
 import { installHooks } from '../installer/installHooks.js';
-import type { GeoSite } from '../server/geoSite.js';
+import type { ReceivePackStep } from '../server/createApiServer.js';
+import { type GeoSite, parseGeoSite } from '../server/geoSite.js';
+import { secretFromFile } from '../shared/jwt.js';
+import { registerViaApi } from './registerViaApi.js';
 import { type RunningApiServer, startApiServer } from '../server/startApiServer.js';
 import { type LabAccount, createFrontEnd } from './createFrontEnd.js';
 import { type LabFixture, createBareRepository } from './fixtureRepositories.js';
@@ -28,6 +31,12 @@ export interface LabOptions {
   readonly port?: number;
   readonly apiPort?: number;
   readonly store?: string;
+  /**
+   * Use API servers already running instead of starting one: the front end
+   * registers pushes through one, the hooks call the other (they share a
+   * store, Redis). They must know the lab's repositories.
+   */
+  readonly externalApi?: { readonly registerUrl: string; readonly hookUrl: string; readonly secretFile: string };
   /** Hold receive-packs in rounds of this many (see PushBarrier). */
   readonly hold?: number;
   readonly log?: (record: Record<string, unknown>) => void;
@@ -40,7 +49,8 @@ export interface Lab {
   readonly dir: string;
   /** The front end: push and clone here. */
   readonly url: string;
-  readonly api: RunningApiServer;
+  /** What the hooks call. */
+  readonly apiUrl: string;
   readonly site: GeoSite;
   readonly fixture: LabFixture;
   readonly barrier: PushBarrier;
@@ -63,26 +73,40 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const siteFile = path.join(dir, 'geo-site.json');
     const repositories = Object.fromEntries(fixture.repositories.map((recipe) => [recipe.glRepository, recipe.path]));
     await writeFile(siteFile, JSON.stringify({ ...nodes, repositories }, null, 2));
-    const secretFile = path.join(dir, 'secret');
-    await writeFile(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-
-    api = await startApiServer(
-      resolveConfig({
-        flags: {
-          listen: `${host}:${options.apiPort ?? 0}`,
-          secretFile,
-          nodesFile: siteFile,
-          store: options.store ?? 'memory',
-          legacy: options.mode === 'legacy',
-        },
-        env: {},
-      }),
-      (record) => log({ part: 'api', ...record }),
-    );
+    let secretFile: string;
+    let site: GeoSite;
+    let hookApiUrl: string;
+    let registerPush: (step: ReceivePackStep) => Promise<void>;
+    if (options.externalApi) {
+      ({ secretFile } = options.externalApi);
+      site = parseGeoSite(await readFile(siteFile, 'utf8'), siteFile);
+      hookApiUrl = options.externalApi.hookUrl;
+      registerPush = registerViaApi(options.externalApi.registerUrl, secretFromFile(await readFile(secretFile, 'utf8')));
+    } else {
+      secretFile = path.join(dir, 'secret');
+      await writeFile(secretFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+      api = await startApiServer(
+        resolveConfig({
+          flags: {
+            listen: `${host}:${options.apiPort ?? 0}`,
+            secretFile,
+            nodesFile: siteFile,
+            store: options.store ?? 'memory',
+            legacy: options.mode === 'legacy',
+          },
+          env: {},
+        }),
+        (record) => log({ part: 'api', ...record }),
+      );
+      const running = api;
+      ({ site } = api);
+      hookApiUrl = api.url;
+      registerPush = (step) => running.server.registerPush(step);
+    }
 
     const hookConfig = path.join(dir, 'hook.json');
     const hookLogFile = path.join(dir, 'hook.log');
-    await writeFile(hookConfig, JSON.stringify({ apiUrl: api.url, secretFile, timeout: 10, logFile: hookLogFile }, null, 2));
+    await writeFile(hookConfig, JSON.stringify({ apiUrl: hookApiUrl, secretFile, timeout: 10, logFile: hookLogFile }, null, 2));
     const projectRoot = path.join(dir, 'repositories');
     await mkdir(projectRoot, { recursive: true });
     const bares = [];
@@ -94,13 +118,12 @@ export async function startLab(options: LabOptions): Promise<Lab> {
 
     const barrier = new PushBarrier();
     if (options.hold) barrier.arm(options.hold);
-    const running = api;
     const frontEnd = createFrontEnd({
       mode: options.mode,
       projectRoot,
       repositories: new Map(fixture.repositories.map((recipe) => [recipe.path, recipe.glRepository])),
       accounts: fixture.accounts,
-      registerPush: (step) => running.server.registerPush(step),
+      registerPush,
       barrier,
       baseEnv: { PATH: options.path, HOME: dir },
       log: (record) => log({ part: 'front-end', ...record }),
@@ -116,8 +139,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       mode: options.mode,
       dir,
       url,
-      api,
-      site: api.site,
+      apiUrl: hookApiUrl,
+      site,
       fixture,
       barrier,
       hookLogFile,
@@ -136,7 +159,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
           frontEnd.close(() => resolve());
           frontEnd.closeAllConnections();
         });
-        await running.close();
+        await api?.close();
         if (ownDir) await rm(dir, { recursive: true, force: true });
       },
     };

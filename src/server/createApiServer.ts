@@ -49,31 +49,31 @@ export function createApiServer(options: ApiServerOptions): Server & { registerP
     if (options.legacy) await options.store.putLegacy(step.glId, step.glRepository, step.geoNodeId);
   }
 
-  async function findReferrer(params: PostReceiveParams, note: string[]): Promise<{ nodeId: number | undefined; source: ReferrerSource }> {
+  async function findReferrer(params: PostReceiveParams, store: GuardedStore): Promise<{ nodeId: number | undefined; source: ReferrerSource }> {
     if (params.geoNodeId !== undefined && params.geoNodeId !== null) {
       const nodeId = usableNodeId(params.geoNodeId);
-      if (nodeId === undefined) note.push(`ignored geo_node_id ${JSON.stringify(params.geoNodeId).slice(0, 40)}: not a positive integer`);
+      if (nodeId === undefined) store.note.push(`ignored geo_node_id ${JSON.stringify(params.geoNodeId).slice(0, 40)}: not a positive integer`);
       else return { nodeId, source: 'geo_node_id' };
     }
     if (params.correlationId !== undefined) {
-      const nodeId = await options.store.takeCorrelation(params.correlationId);
+      const correlationId = params.correlationId;
+      const nodeId = await store.use((s) => s.takeCorrelation(correlationId));
       if (nodeId !== undefined) return { nodeId, source: 'correlation' };
     }
     if (options.legacy) {
-      const nodeId = await options.store.takeLegacy(params.identifier, params.glRepository);
+      const nodeId = await store.use((s) => s.takeLegacy(params.identifier, params.glRepository));
       if (nodeId !== undefined) return { nodeId, source: 'legacy' };
     }
     return { nodeId: undefined, source: 'none' };
   }
 
-  async function postReceive(params: PostReceiveParams, record: Record<string, unknown>): Promise<{ status: number; body: string }> {
+  async function postReceive(params: PostReceiveParams, record: Record<string, unknown>, store: GuardedStore): Promise<{ status: number; body: string }> {
     const repositoryPath = options.site.repositories.get(params.glRepository);
     if (repositoryPath === undefined) return { status: 404, body: errorBody('404 Project Not Found') };
-    const note: string[] = [];
-    const { nodeId, source } = await findReferrer(params, note);
+    const { nodeId, source } = await findReferrer(params, store);
     const referrer = secondaryNode(options.site, nodeId);
-    if (nodeId !== undefined && referrer === undefined) note.push(`node ${nodeId} is not a known secondary`);
-    Object.assign(record, { referrer_source: source, geo_node_id: nodeId ?? null, ...(note.length > 0 && { note: note.join('; ') }) });
+    if (nodeId !== undefined && referrer === undefined) store.note.push(`node ${nodeId} is not a known secondary`);
+    Object.assign(record, { referrer_source: source, geo_node_id: nodeId ?? null });
     const body = JSON.stringify({
       reference_counter_decreased: true,
       messages: geoMessages(options.site, repositoryPath, referrer),
@@ -83,21 +83,30 @@ export function createApiServer(options: ApiServerOptions): Server & { registerP
 
   /** A repeated correlation id is the same request (a retry): it gets the stored reply. */
   async function postReceiveOnce(params: PostReceiveParams, record: Record<string, unknown>) {
-    if (params.correlationId === undefined) return postReceive(params, record);
+    const store = guard(options.store);
+    try {
+      return await postReceiveReplayed(params, record, store);
+    } finally {
+      if (store.note.length > 0) record.note = store.note.join('; ');
+    }
+  }
+
+  async function postReceiveReplayed(params: PostReceiveParams, record: Record<string, unknown>, store: GuardedStore) {
+    if (params.correlationId === undefined) return postReceive(params, record, store);
     const fingerprint = createHash('sha256').update(`${params.glRepository}\0${params.identifier}\0${params.changes}`).digest('hex');
     const key = `${params.correlationId}:${fingerprint}`;
     const pending = inFlight.get(key);
-    const stored = pending ? await pending : await options.store.recallReply(key);
+    const stored = pending ? await pending : await store.use((s) => s.recallReply(key));
     if (stored !== undefined) {
       record.replayed = true;
       return { status: 200, body: stored };
     }
-    const work = postReceive(params, record);
+    const work = postReceive(params, record, store);
     const body = work.then((answer) => answer.body);
     inFlight.set(key, body);
     try {
       const answer = await work;
-      if (answer.status === 200) await options.store.rememberReply(key, answer.body);
+      if (answer.status === 200) await store.use((s) => s.rememberReply(key, answer.body));
       return answer;
     } finally {
       inFlight.delete(key);
@@ -145,7 +154,12 @@ export function createApiServer(options: ApiServerOptions): Server & { registerP
         }
         if (typeof glId !== 'string' || typeof glRepository !== 'string') return { status: 400, body: errorBody('gl_id and gl_repository are required') };
         Object.assign(record, { correlation_id: correlationId ?? null, geo_node_id: geoNodeId });
-        await registerPush({ geoNodeId: geoNodeId as number, correlationId, glId, glRepository });
+        try {
+          await registerPush({ geoNodeId: geoNodeId as number, correlationId, glId, glRepository });
+        } catch (error) {
+          record.note = `referrer store unavailable: ${(error as Error).message}`;
+          return { status: 503, body: errorBody('503 referrer store unavailable') };
+        }
         return { status: 204 };
       }
       default: {
@@ -177,6 +191,34 @@ export function createApiServer(options: ApiServerOptions): Server & { registerP
       });
   });
   return Object.assign(server, { registerPush });
+}
+
+/**
+ * The store as one request uses it: a failure (Redis away or slow) is noted
+ * and taken as "nothing stored", and the request makes no further calls, so
+ * it answers within one command timeout, without the lag message.
+ */
+interface GuardedStore {
+  readonly note: string[];
+  use<T>(operation: (store: ReferrerStore) => Promise<T>): Promise<T | undefined>;
+}
+
+function guard(store: ReferrerStore): GuardedStore {
+  let failed = false;
+  const note: string[] = [];
+  return {
+    note,
+    async use(operation) {
+      if (failed) return undefined;
+      try {
+        return await operation(store);
+      } catch (error) {
+        failed = true;
+        note.push(`referrer store unavailable: ${(error as Error).message}`);
+        return undefined;
+      }
+    },
+  };
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

@@ -115,8 +115,9 @@ export class MemoryReferrerStore implements ReferrerStore {
   }
 }
 
-function toNodeId(value: string | undefined): number | undefined {
-  if (value === undefined || !/^[1-9][0-9]*$/.test(value)) return undefined;
+/** A stored node id back from its decimal text; anything else is no id. */
+export function toNodeId(value: string | null | undefined): number | undefined {
+  if (value === undefined || value === null || !/^[1-9][0-9]*$/.test(value)) return undefined;
   const id = Number(value);
   return Number.isSafeInteger(id) ? id : undefined;
 }

@@ -37,7 +37,7 @@ export async function startApiServer(
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message, 'ECONFIG', error);
   }
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, log);
   const server = createApiServer({ site, store, secret, legacy: config.legacy, version: VERSION, log });
   const listen = parseListen(config.listen)!;
   await new Promise<void>((resolve, reject) => {
@@ -63,9 +63,13 @@ export async function startApiServer(
   };
 }
 
-export async function openStore(store: string): Promise<ReferrerStore> {
+export async function openStore(store: string, log: (record: Record<string, unknown>) => void): Promise<ReferrerStore> {
   if (store === 'memory') return new MemoryReferrerStore();
-  throw new UsageError(`store ${JSON.stringify(store)} is not supported yet: use "memory"`, 'ECONFIG');
+  // Only a server that uses Redis loads its client.
+  const { RedisReferrerStore } = await import('./redisReferrerStore.js');
+  const redis = new RedisReferrerStore(store, { log });
+  if (!(await redis.ready())) log({ event: 'redis_unavailable_at_start' });
+  return redis;
 }
 
 function tcpUrl(address: AddressInfo): string {

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseLabFixture } from '../../src/lab/fixtureRepositories.js';
 import type { LabMode } from '../../src/lab/labModes.js';
-import { type Lab, startLab } from '../../src/lab/startLab.js';
+import { type Lab, type LabOptions, startLab } from '../../src/lab/startLab.js';
 import { FIXTURES, geoHookCommand } from './geoHook.js';
 
 /** A lab over the project's fixtures, its hooks running the geo-hook under test. */
-export async function startTestLab(mode: LabMode, extra: { hold?: number } = {}): Promise<Lab> {
+export async function startTestLab(mode: LabMode, extra: Pick<LabOptions, 'hold' | 'externalApi' | 'store'> = {}): Promise<Lab> {
   const [command, args] = geoHookCommand();
   const labFile = path.join(FIXTURES, 'lab.json');
   return startLab({

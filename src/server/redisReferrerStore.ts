@@ -1,0 +1,102 @@
+import { Redis } from 'ioredis';
+import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from './referrerStore.js';
+
+export interface RedisStoreOptions {
+  /** A command not answered by then fails, so a slow Redis cannot hold a push. */
+  readonly commandTimeoutMs?: number;
+  readonly ttlSeconds?: number;
+  readonly log?: (record: Record<string, unknown>) => void;
+}
+
+/**
+ * The referrer store on Redis, shared by several server processes. Take by
+ * correlation id is GETDEL (atomic); legacy keeps upstream's GET then DEL.
+ * Commands fail fast while Redis is away (no offline queue) and the client
+ * reconnects by itself, so the server recovers when Redis comes back.
+ */
+export class RedisReferrerStore implements ReferrerStore {
+  readonly kind = 'redis';
+  readonly #redis: Redis;
+  readonly #ttl: number;
+
+  constructor(url: string, options: RedisStoreOptions = {}) {
+    const log = options.log ?? (() => {});
+    this.#ttl = options.ttlSeconds ?? REFERRER_TTL_SECONDS;
+    this.#redis = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 500,
+      connectTimeout: 2000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    let down = false;
+    this.#redis.on('error', (error: Error) => {
+      // Said once per outage, not once per reconnection attempt.
+      if (!down) log({ event: 'redis_error', error: error.message });
+      down = true;
+    });
+    this.#redis.on('ready', () => {
+      if (down) log({ event: 'redis_ready' });
+      down = false;
+    });
+    this.#redis.connect().catch(() => {});
+  }
+
+  /**
+   * Waits until connected, up to the connect timeout; a Redis that is away
+   * at start is no reason not to serve (the client keeps reconnecting).
+   */
+  async ready(timeoutMs = 2000): Promise<boolean> {
+    if (this.#redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#redis.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#redis.once('ready', onReady);
+    });
+  }
+
+  async putCorrelation(correlationId: string, nodeId: number): Promise<void> {
+    await this.#redis.set(correlationKey(correlationId), String(nodeId), 'EX', this.#ttl);
+  }
+
+  async takeCorrelation(correlationId: string): Promise<number | undefined> {
+    return toNodeId(await this.#redis.getdel(correlationKey(correlationId)));
+  }
+
+  async putLegacy(glId: string, glRepository: string, nodeId: number): Promise<void> {
+    await this.#redis.set(legacyKey(glId, glRepository), String(nodeId), 'EX', this.#ttl);
+  }
+
+  async takeLegacy(glId: string, glRepository: string): Promise<number | undefined> {
+    const key = legacyKey(glId, glRepository);
+    const value = await this.#redis.get(key);
+    await this.#redis.del(key);
+    return toNodeId(value);
+  }
+
+  async rememberReply(key: string, reply: string): Promise<void> {
+    await this.#redis.set(replyKey(key), reply, 'EX', this.#ttl);
+  }
+
+  async recallReply(key: string): Promise<string | undefined> {
+    return (await this.#redis.get(replyKey(key))) ?? undefined;
+  }
+
+  async ping(): Promise<boolean> {
+    return this.#redis.ping().then(
+      (answer) => answer === 'PONG',
+      () => false,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+  }
+}

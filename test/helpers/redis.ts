@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+/** Whether a real redis-server can be started here; the Redis suites say so when it cannot. */
+export const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+
+export function sayRedisMissing(suite: string): void {
+  console.log(`\n  ${suite}: SKIPPED, redis-server is not installed (apt-get install redis-server); .ci/run installs it\n`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Sends one inline command and resolves with the first reply line. */
+export function redisCommand(port: number, command: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`redis did not answer ${command}`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+      if (data.includes('\r\n')) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(data.split('\r\n')[0]!);
+      }
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+export interface RedisProcess {
+  readonly port: number;
+  readonly url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** A real redis-server on a free loopback port, nothing written to disk. */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await redisCommand(port, 'PING', 500).then((reply) => reply === '+PONG', () => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('redis-server did not start');
+  };
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop: async () => {
+      if (!child || child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child!.on('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
