@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -47,10 +48,21 @@ test('bad tokens: 401, and the stored entry is not consumed', async ({ serve }) 
   assert.is((await call(serve, 'POST', 'geo/push_referrer', { geo_node_id: 2, correlation_id: 'kept', gl_id: 'key-42', gl_repository: 'project-7' })).status, 204);
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const claims = claimsAt(Math.floor(Date.now() / 1000));
+  const hmac = (data: string, algorithm = 'sha256') => createHmac(algorithm, SECRET).update(data).digest('base64url');
+  const forged = (header: unknown, payload: unknown, algorithm?: string) => {
+    const data = `${b64(header)}.${b64(payload)}`;
+    return `${data}.${hmac(data, algorithm)}`;
+  };
+  const valid = token();
+  const [validHeader, , validSignature] = valid.split('.');
   const bad = [
     null,
     'not-a-jwt',
     `${b64({ alg: 'none' })}.${b64(claims)}.`,
+    forged({ alg: 'HS512', typ: 'JWT' }, claims, 'sha512'),
+    forged({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'gitlab-workhorse' }),
+    `${validHeader}.${b64({ ...claims, exp: claims.exp + 3600 })}.${validSignature}`,
+    `${valid.slice(0, -4)}AAAA`,
     token('another-installation'),
     token(SECRET, Math.floor(Date.now() / 1000) - 1000),
   ];
@@ -103,6 +115,29 @@ test("legacy mode finds upstream's key, once", async ({ serve }) => {
   assert.match(JSON.stringify(first.json), /Current replication lag: 7 seconds/);
   const second = await call(serve, 'POST', 'post_receive', push({ identifier: 'key-7' }));
   assert.equal(second.json!.messages, []);
+});
+
+test('a thousand random bodies: never a 500, always a JSON answer', async ({ serve }) => {
+  const { seededRandom } = await import('../helpers/random.js');
+  const random = seededRandom(7);
+  const value = (depth: number): unknown =>
+    random.pick([
+      () => random.anyText(random.int(30)),
+      () => random.int(1e6) - 5e5,
+      () => random.next() < 0.5,
+      () => null,
+      () => (depth > 2 ? [] : Array.from({ length: random.int(4) }, () => value(depth + 1))),
+      () => (depth > 2 ? {} : Object.fromEntries(Array.from({ length: random.int(4) }, () => [random.pick(['gl_repository', 'identifier', 'changes', 'push_options', 'geo_node_id', 'correlation_id', random.anyText(5)]), value(depth + 1)]))),
+    ])();
+  const statuses = new Set<number>();
+  for (let i = 0; i < 1000; i++) {
+    const body = random.next() < 0.3 ? random.anyText(random.int(200)) : { ...push(), [random.pick(['gl_repository', 'identifier', 'changes', 'push_options', 'geo_node_id', 'correlation_id', 'gl_username'])]: value(0) };
+    const answer = await call(serve, 'POST', 'post_receive', body);
+    statuses.add(answer.status);
+    assert.ok([200, 400, 404].includes(answer.status), `HTTP ${answer.status} for ${JSON.stringify(body).slice(0, 200)}`);
+    assert.type(answer.json, 'object');
+  }
+  assert.ok(statuses.has(200) && statuses.has(400), JSON.stringify([...statuses]));
 });
 
 test('push_referrer validates what it stores', async ({ serve }) => {
