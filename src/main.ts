@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { compileFunction } from 'node:vm';
 import { ExitStatus, UsageError, isGeoHookError } from './errors.js';
 import { errorLine, internalError } from './messages.js';
 import type { Shell } from './shell.js';
@@ -64,18 +66,47 @@ function report(error: unknown, env: NodeJS.ProcessEnv): void {
   process.exitCode = ExitStatus.internal;
 }
 
+/** Set by the build: the file of the second bundle, which holds everything but the hook. */
+declare const GEO_HOOK_CLI_BUNDLE: string | undefined;
+
+/**
+ * The command line, the server, the lab and the installer. In the build they
+ * are a second bundle, loaded only here, so that a push never pays for them.
+ */
+async function loadCli(): Promise<typeof import('./cli.js')> {
+  if (typeof GEO_HOOK_CLI_BUNDLE === 'string') return loadSecondBundle(GEO_HOOK_CLI_BUNDLE) as typeof import('./cli.js');
+  return import('./cli.js');
+}
+
+function loadSecondBundle(file: string): unknown {
+  const sea = process.getBuiltinModule('node:sea');
+  if (sea?.isSea()) {
+    // A single executable carries the bundle as an asset; its require loads built-in modules only.
+    const code = sea.getAsset(file, 'utf8');
+    const module = { exports: {} };
+    const run = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
+    run(module.exports, createRequire(process.execPath), module, process.execPath, path.dirname(process.execPath));
+    return module.exports;
+  }
+  return createRequire(import.meta.url)(`./${file}`);
+}
+
 async function main(): Promise<void> {
   const shell = makeShell();
   try {
     if (invokedAsHook()) {
-      const { runHook } = await import('./commands/postReceive.js');
       // git passes a post-receive hook no arguments; anything else is a mistake, said once.
       if (shell.argv.length > 0) {
         throw new UsageError('post-receive takes no arguments: configure it with GEO_HOOK_* or GEO_HOOK_CONFIG', 'EUSAGE');
       }
+      const { runHook } = await import('./commands/postReceive.js');
+      await runHook(shell, { flags: {}, dryRun: false, verbose: false });
+    } else if (shell.argv.length === 1 && shell.argv[0] === 'post-receive') {
+      // What an installed hook runs: no flags, so no argument parser to load.
+      const { runHook } = await import('./commands/postReceive.js');
       await runHook(shell, { flags: {}, dryRun: false, verbose: false });
     } else {
-      const { runCli } = await import('./cli.js');
+      const { runCli } = await loadCli();
       await runCli(shell);
     }
   } catch (error) {

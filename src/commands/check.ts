@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { Shell } from '../shell.js';
 import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
@@ -9,12 +10,11 @@ export function checkCommand(shell: Shell): CommandModule {
     builder: (yargs) =>
       yargs.positional('repo', { type: 'string', array: true, describe: 'bare repositories whose hook to check' }).options(configFlags(HOOK_KEYS)),
     handler: async (argv) => {
-      const [{ checkInstallation, renderCheckResults }, { sendRequest }, { readConfigFile }, { VERSION }, path] = await Promise.all([
+      const [{ checkInstallation, renderCheckResults }, { sendRequest }, { readConfigFile }, { VERSION }] = await Promise.all([
         import('../installer/checkInstallation.js'),
         import('../hook/sendRequest.js'),
         import('./readConfigFile.js'),
         import('../version.js'),
-        import('node:path'),
       ]);
       const flags = pickFlags(argv, HOOK_KEYS);
       const results = await checkInstallation({

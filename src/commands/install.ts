@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { Shell } from '../shell.js';
@@ -34,11 +36,9 @@ export function installCommand(shell: Shell): CommandModule {
 
 /** Shared by install and uninstall: progress on a terminal, a line per repository, a summary always. */
 export async function runInstaller(shell: Shell, action: 'install' | 'uninstall', args: InstallerArgs): Promise<void> {
-  const [{ installHooks, resultLine, summarise }, { hookScript }, { access }, path] = await Promise.all([
+  const [{ installHooks, resultLine, summarise }, { hookScript }] = await Promise.all([
     import('../installer/installHooks.js'),
     import('../installer/hookScript.js'),
-    import('node:fs/promises'),
-    import('node:path'),
   ]);
   let script: string | undefined;
   if (action === 'install') {

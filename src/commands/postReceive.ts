@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { Shell } from '../shell.js';
 import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
@@ -31,15 +32,13 @@ export function postReceiveCommand(shell: Shell): CommandModule {
 
 /** The hook's shell: wires the process's streams, files and clock into runPostReceive. */
 export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlags): Promise<void> {
-  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { readFile }, { appendLogLine }, { readConfigFile }, { VERSION }] =
-    await Promise.all([
-      import('../hook/runPostReceive.js'),
-      import('../hook/sendRequest.js'),
-      import('node:fs/promises'),
-      import('../hook/appendLogLine.js'),
-      import('./readConfigFile.js'),
-      import('../version.js'),
-    ]);
+  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { appendLogLine }, { readConfigFile }, { VERSION }] = await Promise.all([
+    import('../hook/runPostReceive.js'),
+    import('../hook/sendRequest.js'),
+    import('../hook/appendLogLine.js'),
+    import('./readConfigFile.js'),
+    import('../version.js'),
+  ]);
   const debugOn = verbose || /^(?:1|true)$/.test(shell.env.GEO_HOOK_VERBOSE ?? '');
   const started = Date.now();
   const debug = debugOn ? (line: string) => shell.stderr.write(`geo-hook[debug +${Date.now() - started}ms] ${line}\n`) : undefined;
