@@ -18,9 +18,17 @@ export const ExitStatus = {
 
 export type ExitStatusCode = (typeof ExitStatus)[keyof typeof ExitStatus];
 
+/**
+ * Marks geo-hook's errors. The entry and the second bundle each hold their own
+ * copy of these classes, so `instanceof` cannot tell across them; a
+ * registered symbol can.
+ */
+const BRAND = Symbol.for('geo-hook.error');
+
 export class GeoHookError extends Error {
   readonly exitStatus: ExitStatusCode;
   readonly code: string;
+  readonly [BRAND] = true;
 
   constructor(message: string, options: { code: string; exitStatus: ExitStatusCode; cause?: unknown }) {
     super(message);
@@ -52,5 +60,5 @@ export class ApiError extends GeoHookError {
 }
 
 export function isGeoHookError(error: unknown): error is GeoHookError {
-  return error instanceof GeoHookError;
+  return typeof error === 'object' && error !== null && (error as { [BRAND]?: unknown })[BRAND] === true;
 }

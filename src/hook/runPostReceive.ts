@@ -1,6 +1,6 @@
 import { resolveConfig } from '../config/resolveConfig.js';
 import type { Config } from '../config/options.js';
-import { ApiError, ExitStatus, GeoHookError, UsageError } from '../errors.js';
+import { ApiError, ExitStatus, type GeoHookError, UsageError, isGeoHookError } from '../errors.js';
 import { HOOK_ON_TERMINAL, NO_SECRET_FILE, REFERENCE_COUNTER_NOT_DECREASED, errorLine } from '../messages.js';
 import { parseApiUrl, type ApiUrl } from '../shared/apiUrl.js';
 import { secretFromFile } from '../shared/jwt.js';
@@ -97,7 +97,7 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     await finish('ok');
     return ExitStatus.ok;
   } catch (error) {
-    if (!(error instanceof GeoHookError)) throw error;
+    if (!isGeoHookError(error)) throw error;
     io.writeStderr(showControls(errorLine(error.message)));
     await finish('error', error);
     return error.exitStatus;

@@ -1,0 +1,236 @@
+// npm run bench: what geo-hook costs, printed as figures (never asserted):
+// hook start-up against node's own, part by part; cost as refs grow; push
+// latency under concurrency; server throughput. Run after npm run build.
+//   GEO_HOOK_BENCH_RUNS (default 41), GEO_HOOK_BENCH_SECONDS (default 10)
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
+import { parseLabFixture } from '../src/lab/fixtureRepositories.js';
+import { runScenario } from '../src/lab/raceScenarios.js';
+import { startLab } from '../src/lab/startLab.js';
+import { claimsAt, signJwt } from '../src/shared/jwt.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const EXECUTABLE = path.join(ROOT, 'dist/geo-hook');
+const BUNDLE = path.join(ROOT, 'dist/geo-hook.cjs');
+const RUNS = Number(process.env.GEO_HOOK_BENCH_RUNS ?? 41);
+const SECONDS = Number(process.env.GEO_HOOK_BENCH_SECONDS ?? 10);
+const PATH = process.env.PATH ?? '/usr/bin:/bin';
+const SECRET = 'bench-secret';
+const Z40 = '0'.repeat(40);
+
+const median = (values: number[]) => percentile(values, 50);
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const line = (label: string, ...cells: string[]) => console.log(`  ${label.padEnd(44)} ${cells.join('  ')}`);
+
+interface Command {
+  readonly label: string;
+  readonly file: string;
+  readonly args: string[];
+  readonly env: Record<string, string>;
+  readonly input?: Buffer;
+}
+
+/** Runs the commands interleaved, RUNS times each, and returns each one's wall times. */
+function timeInterleaved(commands: readonly Command[], runs = RUNS): Map<string, number[]> {
+  const times = new Map(commands.map((command) => [command.label, [] as number[]]));
+  for (let run = 0; run < runs + 2; run++) {
+    for (const command of commands) {
+      const started = process.hrtime.bigint();
+      const result = spawnSync(command.file, command.args, { env: command.env, input: command.input ?? Buffer.alloc(0), maxBuffer: 64 * 1024 * 1024 });
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      if (result.status !== 0) throw new Error(`${command.label} failed (${result.status}): ${String(result.stderr).slice(0, 300)}`);
+      if (run >= 2) times.get(command.label)!.push(elapsed); // two warm-up rounds
+    }
+  }
+  return times;
+}
+
+async function startServe(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(EXECUTABLE, ['serve', '--listen', '127.0.0.1:0', '--quiet', ...args], { env: { PATH }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk;
+      const match = /listening on (\S+)/.exec(err);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { url, child };
+}
+
+/** Small bundles that load one thing each, to split the hook's start-up into its parts. */
+async function buildProbes(dir: string): Promise<Record<string, string>> {
+  const probes: Record<string, string> = {
+    'got, as it comes': `import got from 'got'; globalThis.keep = got;`,
+    'got, without the parts geo-hook stubs': `import got from 'got'; globalThis.keep = got;`,
+    'node:http alone, one POST': `import http from 'node:http';
+      const request = http.request(process.env.URL, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => response.resume());
+      request.end('{}');`,
+  };
+  const files: Record<string, string> = {};
+  for (const [index, [label, source]] of Object.entries(probes).entries()) {
+    const entry = path.join(ROOT, 'tmp', `probe-${index}.mjs`);
+    await writeFile(entry, source);
+    const outfile = path.join(dir, `probe-${index}.cjs`);
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      minify: true,
+      logLevel: 'error',
+      define: { 'import.meta.url': '__u' },
+      banner: { js: 'var __u=require("url").pathToFileURL(__filename).href;' },
+      alias: label.includes('without')
+        ? {
+            'http2-wrapper': path.join(ROOT, 'scripts/stubs/http2-wrapper.cjs'),
+            'cacheable-request': path.join(ROOT, 'scripts/stubs/cacheable-request.cjs'),
+            'cacheable-lookup': path.join(ROOT, 'scripts/stubs/cacheable-lookup.cjs'),
+          }
+        : {},
+    });
+    await rm(entry);
+    files[label] = outfile;
+  }
+  return files;
+}
+
+async function hookCost(dir: string, apiUrl: string, secretFile: string): Promise<void> {
+  console.log(`\nHook cost: wall time of one run, median of ${RUNS} interleaved runs, environment PATH only`);
+  const hookEnv = { PATH, GL_ID: 'key-42', GL_REPOSITORY: 'project-7', GEO_NODE_ID: '2', CORRELATION_ID: 'bench', GEO_HOOK_API_URL: apiUrl, GEO_HOOK_SECRET_FILE: secretFile };
+  const input = Buffer.from(`${Z40} ${'a'.repeat(40)} refs/heads/main\n`);
+  const probes = await buildProbes(dir);
+  const commands: Command[] = [
+    { label: 'node -e 0 (baseline)', file: process.execPath, args: ['-e', '0'], env: { PATH } },
+    { label: 'dist/geo-hook post-receive (single executable)', file: EXECUTABLE, args: ['post-receive'], env: hookEnv, input },
+    { label: 'node dist/geo-hook.cjs post-receive (sources, bundled)', file: process.execPath, args: [BUNDLE, 'post-receive'], env: hookEnv, input },
+    { label: 'dist/geo-hook --version', file: EXECUTABLE, args: ['--version'], env: { PATH } },
+    { label: 'dist/geo-hook --help', file: EXECUTABLE, args: ['--help'], env: { PATH } },
+    ...Object.entries(probes).map(([label, file]) => ({ label: `part: node + ${label}`, file: process.execPath, args: [file], env: { PATH, URL: `${apiUrl}/` } })),
+  ];
+  const times = timeInterleaved(commands);
+  const base = median(times.get('node -e 0 (baseline)')!);
+  for (const command of commands) {
+    const values = times.get(command.label)!;
+    line(command.label, ms(median(values)).padStart(9), `p90 ${ms(percentile(values, 90))}`.padStart(13), `${(median(values) / base).toFixed(2)}x node`);
+  }
+  console.log(`  goal: the single executable as a hook at most 2.00x node -e 0`);
+}
+
+async function refScaling(apiUrl: string, secretFile: string): Promise<void> {
+  console.log(`\nCost as the push grows: the single executable as a hook, ref updates in one push (median of ${Math.ceil(RUNS / 2)})`);
+  const hookEnv = { PATH, GL_ID: 'key-42', GL_REPOSITORY: 'project-7', GEO_NODE_ID: '2', GEO_HOOK_API_URL: apiUrl, GEO_HOOK_SECRET_FILE: secretFile };
+  const sizes = [1, 100, 10_000];
+  const commands = sizes.map((size) => ({
+    label: `${size} ref update(s)`,
+    file: EXECUTABLE,
+    args: ['post-receive'],
+    env: hookEnv,
+    input: Buffer.from(Array.from({ length: size }, (_, i) => `${Z40} ${i.toString(16).padStart(40, 'a')} refs/heads/branch-${i}\n`).join('')),
+  }));
+  const times = timeInterleaved(commands, Math.ceil(RUNS / 2));
+  const medians = sizes.map((size) => median(times.get(`${size} ref update(s)`)!));
+  sizes.forEach((size, i) => line(`${size} ref update(s)`, ms(medians[i]!).padStart(9)));
+  const perRef = (medians[2]! - medians[1]!) / (sizes[2]! - sizes[1]!);
+  line('each further ref (100 → 10,000)', `${(perRef * 1000).toFixed(1)} µs`);
+  line('10,000 refs against 100 refs', `${(medians[2]! / medians[1]!).toFixed(2)}x time for 100x refs`);
+}
+
+async function pushLatency(): Promise<void> {
+  console.log('\nPush latency under concurrency: 32 simultaneous real git pushes through the lab, hooks run by dist/geo-hook');
+  const site = JSON.parse(await readFile(path.join(ROOT, 'fixtures/geo-site.json'), 'utf8'));
+  const labFile = path.join(ROOT, 'fixtures/lab.json');
+  const fixture = parseLabFixture(await readFile(labFile, 'utf8'), labFile);
+  for (const mode of ['geo-node-id', 'correlation'] as const) {
+    const lab = await startLab({ mode, site, fixture, self: [EXECUTABLE], path: PATH });
+    try {
+      const started = Date.now();
+      const outcomes = await runScenario(lab, 'different-secondaries', { concurrency: 32, rounds: 1, path: PATH });
+      const wall = Date.now() - started;
+      const records = (await readFile(lab.hookLogFile, 'utf8')).split('\n').filter(Boolean).map((text) => JSON.parse(text) as { duration_ms: number });
+      const durations = records.map((record) => record.duration_ms);
+      line(
+        `${mode}: ${outcomes.filter((outcome) => outcome.ok).length}/${outcomes.length} pushes saw exactly their message`,
+        `hook p50 ${ms(percentile(durations, 50))}`,
+        `p99 ${ms(percentile(durations, 99))}`,
+        `(round of 32: ${wall} ms)`,
+      );
+    } finally {
+      await lab.close();
+    }
+  }
+}
+
+async function throughput(label: string, url: string): Promise<void> {
+  const token = signJwt(claimsAt(Math.floor(Date.now() / 1000)), SECRET);
+  const body = JSON.stringify({ gl_repository: 'project-7', identifier: 'key-42', changes: `${Z40} ${'a'.repeat(40)} refs/heads/main\n`, push_options: [], geo_node_id: 2 });
+  let counter = 0;
+  const result = await autocannon({
+    url: `${url}/api/v4/internal/post_receive`,
+    method: 'POST',
+    connections: 32,
+    duration: SECONDS,
+    headers: { 'content-type': 'application/json', 'gitlab-shell-api-request': token },
+    requests: [
+      {
+        // Half the requests carry a fresh correlation id: the store is written and read too.
+        setupRequest: (request) => {
+          counter++;
+          return counter % 2 === 0 ? { ...request, body } : { ...request, body: body.replace('"geo_node_id":2', `"correlation_id":"bench-${counter}"`) };
+        },
+      },
+    ],
+  });
+  line(
+    label,
+    `${Math.round(result.requests.average).toLocaleString('en')} requests/s`,
+    `p50 ${result.latency.p50} ms`,
+    `p99 ${result.latency.p99} ms`,
+    `non-2xx ${result.non2xx}, errors ${result.errors}`,
+  );
+}
+
+async function main(): Promise<void> {
+  console.log(`geo-hook benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-bench-'));
+  const secretFile = path.join(dir, 'secret');
+  await writeFile(secretFile, SECRET, { mode: 0o600 });
+  const nodes = path.join(ROOT, 'fixtures/geo-site.json');
+  const memory = await startServe(['--secret-file', secretFile, '--nodes-file', nodes]);
+  const children: ChildProcess[] = [memory.child];
+  try {
+    await hookCost(dir, memory.url, secretFile);
+    await refScaling(memory.url, secretFile);
+    await pushLatency();
+    console.log(`\nServer throughput: post_receive with valid tokens, 32 connections, ${SECONDS} s, load generator (autocannon) on the same machine`);
+    await throughput('memory store', memory.url);
+    const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+    if (redisServer) {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const redis = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      children.push(redis);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const onRedis = await startServe(['--secret-file', secretFile, '--nodes-file', nodes, '--store', `redis://127.0.0.1:${port}`]);
+      children.push(onRedis.child);
+      await throughput('Redis store', onRedis.url);
+    } else {
+      line('Redis store', 'not measured: redis-server is not installed');
+    }
+    console.log('  goal: at least 10,000 requests/s on the memory store');
+  } finally {
+    for (const child of children) child.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
