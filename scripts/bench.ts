@@ -28,7 +28,7 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-const line = (label: string, ...cells: string[]) => console.log(`  ${label.padEnd(44)} ${cells.join('  ')}`);
+const line = (label: string, ...cells: string[]) => console.log(`  ${label.padEnd(56)} ${cells.join('  ')}`);
 
 interface Command {
   readonly label: string;

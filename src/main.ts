@@ -105,6 +105,9 @@ async function main(): Promise<void> {
       // What an installed hook runs: no flags, so no argument parser to load.
       const { runHook } = await import('./commands/postReceive.js');
       await runHook(shell, { flags: {}, dryRun: false, verbose: false });
+    } else if (shell.argv.length === 1 && shell.argv[0] === '--version') {
+      // Scripts ask this often; it needs no argument parser either.
+      shell.stdout.write(`${VERSION}\n`);
     } else {
       const { runCli } = await loadCli();
       await runCli(shell);
