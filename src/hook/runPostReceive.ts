@@ -34,6 +34,7 @@ export interface HookIo {
 }
 
 const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+const LOG_WRITE_MS = 1000;
 
 /**
  * The post-receive hook: reads the push, calls the internal API, prints its
@@ -63,8 +64,10 @@ export async function runPostReceive(io: HookIo): Promise<number> {
       outcome,
       error: error && { code: error.code, message: error.message },
     });
-    // A log that cannot be written never fails the hook; say so only when debugging.
-    await io.appendFile(config.logFile, line).catch((logError: Error) => debug(`log file: ${logError.message}`));
+    // A log that cannot be written (or hangs, on a network file system) never fails or holds the hook.
+    await withDeadline(io.appendFile(config.logFile, line), io.now() + LOG_WRITE_MS, io.now, 'writing the log').catch((logError: Error) =>
+      debug(`log file: ${logError.message}`),
+    );
   };
 
   try {
