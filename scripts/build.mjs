@@ -6,6 +6,8 @@
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
+
 export const ENTRY = 'dist/geo-hook.cjs';
 export const CLI = 'dist/geo-hook-cli.cjs';
 
@@ -17,7 +19,11 @@ const common = {
   minify: true,
   legalComments: 'linked',
   // yargs and got are ESM-only and read import.meta.url; in CommonJS it comes from __filename.
-  define: { 'import.meta.url': '__geoHookImportMetaUrl', GEO_HOOK_CLI_BUNDLE: '"geo-hook-cli.cjs"' },
+  define: {
+    'import.meta.url': '__geoHookImportMetaUrl',
+    GEO_HOOK_CLI_BUNDLE: '"geo-hook-cli.cjs"',
+    GEO_HOOK_VERSION: JSON.stringify(version),
+  },
   banner: { js: 'var __geoHookImportMetaUrl=require("url").pathToFileURL(__filename).href;' },
   // Parts of dependencies that geo-hook never uses but would pay for at every
   // start (see each stub for what and why): measured with npm run bench.
