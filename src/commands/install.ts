@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { Shell } from '../shell.js';
 
@@ -16,13 +16,7 @@ export function installCommand(shell: Shell): CommandModule {
     command: 'install <repo..>',
     describe: 'install the hook into bare repositories, keeping any post-receive hook already there',
     builder: (yargs) =>
-      yargs
-        .positional('repo', { type: 'string', array: true, describe: 'bare repositories (with --recursive: folders holding them)' })
-        .options({
-          recursive: { alias: 'r', type: 'boolean', describe: 'every bare repository under the given folders' },
-          config: { type: 'string', requiresArg: true, describe: 'the JSON config file the installed hook will use' },
-          'dry-run': { type: 'boolean', describe: 'list what would change, and change nothing' },
-        }),
+      withTargets(yargs).options({ config: { type: 'string', requiresArg: true, describe: 'the JSON config file the installed hook will use' } }),
     handler: async (argv) => {
       await runInstaller(shell, 'install', {
         targets: argv.repo as string[],
@@ -32,6 +26,14 @@ export function installCommand(shell: Shell): CommandModule {
       });
     },
   };
+}
+
+/** The repositories and how to take them, the same for install and uninstall. */
+export function withTargets(yargs: Argv) {
+  return yargs.positional('repo', { type: 'string', array: true, describe: 'bare repositories (with --recursive: folders holding them)' }).options({
+    recursive: { alias: 'r', type: 'boolean', describe: 'every bare repository under the given folders' },
+    'dry-run': { type: 'boolean', describe: 'list what would change, and change nothing' },
+  });
 }
 
 /** Shared by install and uninstall: progress on a terminal, a line per repository, a summary always. */

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UsageError } from '../../src/errors.js';
 import { formatChanges, parseRefUpdates } from '../../src/hook/parseRefUpdates.js';
+import { throwsError } from '../helpers/assertions.js';
 
 const Z40 = '0'.repeat(40);
 const A40 = 'a'.repeat(40);
@@ -9,16 +10,7 @@ const B40 = 'b'.repeat(40);
 const Z64 = '0'.repeat(64);
 const A64 = 'a'.repeat(64);
 
-function rejects(input: string, pattern: RegExp) {
-  try {
-    parseRefUpdates(input);
-  } catch (error) {
-    assert.instance(error, UsageError);
-    assert.match((error as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`accepted ${JSON.stringify(input)}`);
-}
+const rejects = (input: string, pattern: RegExp) => throwsError(() => parseRefUpdates(input), UsageError, pattern, JSON.stringify(input));
 
 test('update, create and delete (SHA-1)', () => {
   const input = `${A40} ${B40} refs/heads/main\n${Z40} ${A40} refs/heads/new\n${B40} ${Z40} refs/tags/old\n`;

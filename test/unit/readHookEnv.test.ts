@@ -2,19 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UsageError } from '../../src/errors.js';
 import { readHookEnv } from '../../src/hook/readHookEnv.js';
+import { throwsError } from '../helpers/assertions.js';
 
 const base = { GL_ID: 'key-42', GL_REPOSITORY: 'project-7' };
 
-function rejects(env: Record<string, string>, pattern: RegExp) {
-  try {
-    readHookEnv(env);
-  } catch (error) {
-    assert.instance(error, UsageError);
-    assert.match((error as Error).message, pattern);
-    return;
-  }
-  assert.unreachable(`accepted ${JSON.stringify(env)}`);
-}
+const rejects = (env: Record<string, string>, pattern: RegExp) => throwsError(() => readHookEnv(env), UsageError, pattern, JSON.stringify(env));
 
 test('the minimal environment', () => {
   const context = readHookEnv(base);

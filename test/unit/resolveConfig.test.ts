@@ -2,19 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { configFilePath, resolveConfig } from '../../src/config/resolveConfig.js';
 import { UsageError } from '../../src/errors.js';
+import { throwsError } from '../helpers/assertions.js';
 
 const file = (json: unknown, path = '/etc/geo-hook/config.json') => ({ path, text: JSON.stringify(json) });
 
-function rejects(run: () => unknown, pattern: RegExp) {
-  try {
-    run();
-  } catch (error) {
-    assert.instance(error, UsageError);
-    assert.match((error as Error).message, pattern);
-    return;
-  }
-  assert.unreachable('accepted');
-}
+const rejects = (run: () => unknown, pattern: RegExp) => throwsError(run, UsageError, pattern);
 
 test('defaults', () => {
   const config = resolveConfig({ flags: {}, env: {} });
