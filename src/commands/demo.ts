@@ -22,7 +22,9 @@ export function demoCommand(shell: Shell): CommandModule {
         import('../demo/renderDemo.js'),
         import('../lab/labFixtures.js'),
       ]);
-      const colour = shell.stdout.isTTY === true && shell.env.NO_COLOR === undefined;
+      // https://no-color.org, and FORCE_COLOR as Node and most CLIs read it.
+      const force = shell.env.FORCE_COLOR;
+      const colour = shell.env.NO_COLOR === undefined && (force !== undefined ? force !== '0' && force !== 'false' : shell.stdout.isTTY === true);
       const style = colour ? COLOUR : PLAIN;
       const { site, fixture } = await loadLabFixtures(undefined, undefined);
       const modes = ((argv.mode as string[] | undefined) ?? ['legacy', 'geo-node-id', 'correlation']) as Array<'legacy'>;

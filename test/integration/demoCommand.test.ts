@@ -15,6 +15,21 @@ test('geo-hook demo: the race in legacy mode, both fixes pass, plain text when p
   assert.match(result.stdout, /3\. through a secondary and straight to the primary +legacy +1\.2 +primary +nothing +lag 42 s +WRONG/);
 });
 
+test('geo-hook demo: colour only on a terminal, and not with NO_COLOR', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { geoHookShellLine } = await import('../helpers/geoHook.js');
+  const onTerminal = (env: Record<string, string>) =>
+    spawnSync('script', ['-qec', `${geoHookShellLine()} demo --mode correlation`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', TERM: 'xterm', ...env },
+      encoding: 'utf8',
+      timeout: 120_000,
+    }).stdout;
+  assert.match(onTerminal({}), /\x1b\[32mPASS\x1b\[39m correlation/);
+  const plain = onTerminal({ NO_COLOR: '1' });
+  assert.match(plain, /^PASS correlation/m);
+  assert.not.match(plain, /\x1b\[3\dm/);
+});
+
 test('geo-hook demo: bad numbers are one usage line', async () => {
   const result = await runGeoHook(['demo', '--concurrency', '1']);
   assert.equal([result.code, result.stdout, result.stderr], [2, '', 'geo-hook: --concurrency must be a whole number from 2 to 64\n']);
