@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { compileFunction } from 'node:vm';
 import { ExitStatus, UsageError, isGeoHookError } from './errors.js';
 import { errorLine, internalError } from './messages.js';
 import type { Shell } from './shell.js';
@@ -16,7 +15,10 @@ function makeShell(): Shell {
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
-    self: selfCommand(),
+    // Only install and the lab need it; a hook run does not pay for finding out.
+    get self() {
+      return selfCommand();
+    },
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
@@ -84,6 +86,7 @@ function loadSecondBundle(file: string): unknown {
     // A single executable carries the bundle as an asset; its require loads built-in modules only.
     const code = sea.getAsset(file, 'utf8');
     const module = { exports: {} };
+    const { compileFunction } = process.getBuiltinModule('node:vm');
     const run = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
     run(module.exports, createRequire(process.execPath), module, process.execPath, path.dirname(process.execPath));
     return module.exports;

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
+import { promisify } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { Shell } from '../shell.js';
 import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
@@ -48,7 +49,7 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     configFile: await readConfigFile(flags, shell.env),
     stdinIsTerminal: shell.stdin.isTTY === true,
     readStdin: () => readAll(shell.stdin, MAX_STDIN_BYTES),
-    readFile: (path) => readFile(path, 'utf8'),
+    readFile: (path) => readText(path, 'utf8'),
     appendFile: appendLogLine,
     writeStdout: (text) => shell.stdout.write(text),
     writeStderr: (text) => shell.stderr.write(text),
@@ -60,6 +61,9 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
   });
   shell.setExitCode(status);
 }
+
+// node:fs/promises would load readline, file watchers and more at import: a push waits for that.
+const readText = promisify(readFile);
 
 async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];

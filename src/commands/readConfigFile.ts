@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs';
+import { promisify } from 'node:util';
 import { configFilePath } from '../config/resolveConfig.js';
 import { UsageError } from '../errors.js';
 
@@ -10,7 +11,7 @@ export async function readConfigFile(
   const path = configFilePath(flags, env);
   if (path === undefined) return undefined;
   try {
-    return { path, text: await readFile(path, 'utf8') };
+    return { path, text: await promisify(readFile)(path, 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`config file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, 'ECONFIG', error);

@@ -1,4 +1,8 @@
-import { open, rename, stat } from 'node:fs/promises';
+import { close, fstat, open, rename, stat, write } from 'node:fs';
+import { promisify } from 'node:util';
+
+// The callback API: node:fs/promises costs the hook's start-up more than it gives.
+const fs = { open: promisify(open), fstat: promisify(fstat), stat: promisify(stat), rename: promisify(rename), write: promisify(write), close: promisify(close) };
 
 /** Past this size the log is rotated to `<file>.1` (one old generation kept), so it stays bounded. */
 export const LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -10,15 +14,15 @@ export const LOG_MAX_BYTES = 10 * 1024 * 1024;
  * nothing but a spare rename.
  */
 export async function appendLogLine(file: string, line: string, maxBytes = LOG_MAX_BYTES): Promise<void> {
-  const handle = await open(file, 'a', 0o640);
+  const fd = await fs.open(file, 'a', 0o640);
   try {
-    const opened = await handle.stat();
+    const opened = await fs.fstat(fd);
     if (opened.size + Buffer.byteLength(line) > maxBytes && opened.size > 0) {
-      const current = await stat(file).catch(() => undefined);
-      if (current?.ino === opened.ino) await rename(file, `${file}.1`);
+      const current = await fs.stat(file).catch(() => undefined);
+      if (current?.ino === opened.ino) await fs.rename(file, `${file}.1`);
     }
-    await handle.write(line);
+    await fs.write(fd, line);
   } finally {
-    await handle.close();
+    await fs.close(fd);
   }
 }
