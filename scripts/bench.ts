@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
+import { bundleOptions } from './bundleOptions.mjs';
 import { parseLabFixture } from '../src/lab/fixtureRepositories.js';
 import { runScenario } from '../src/lab/raceScenarios.js';
 import { startLab } from '../src/lab/startLab.js';
@@ -71,7 +72,7 @@ async function startServe(args: string[]): Promise<{ url: string; child: ChildPr
 async function buildProbes(dir: string): Promise<Record<string, string>> {
   const probes: Record<string, string> = {
     'got, as it comes': `import got from 'got'; globalThis.keep = got;`,
-    'got, without the parts geo-hook stubs': `import got from 'got'; globalThis.keep = got;`,
+    'got, as geo-hook bundles it': `import got from 'got'; globalThis.keep = got;`,
     'node:http alone, one POST': `import http from 'node:http';
       const request = http.request(process.env.URL, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => response.resume());
       request.end('{}');`,
@@ -91,13 +92,8 @@ async function buildProbes(dir: string): Promise<Record<string, string>> {
       logLevel: 'error',
       define: { 'import.meta.url': '__u' },
       banner: { js: 'var __u=require("url").pathToFileURL(__filename).href;' },
-      alias: label.includes('without')
-        ? {
-            'http2-wrapper': path.join(ROOT, 'scripts/stubs/http2-wrapper.cjs'),
-            'cacheable-request': path.join(ROOT, 'scripts/stubs/cacheable-request.cjs'),
-            'cacheable-lookup': path.join(ROOT, 'scripts/stubs/cacheable-lookup.cjs'),
-          }
-        : {},
+      // The same stubs and build steps as dist/geo-hook.cjs, or none.
+      ...(label.includes('geo-hook') && { alias: bundleOptions.alias, plugins: bundleOptions.plugins }),
     });
     await rm(entry);
     files[label] = outfile;
