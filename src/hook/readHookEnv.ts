@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { describe } from './parseRefUpdates.js';
+import { CORRELATION_ID, GL_ID, GL_REPOSITORY } from '../shared/identifiers.js';
 
 /** What the server that ran git tells the hook about the push (contract section 2). */
 export interface PushContext {
@@ -15,11 +16,7 @@ export interface PushContext {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const GL_ID = /^(?:user|key)-[1-9][0-9]*$/;
-const GL_REPOSITORY = /^(?:project|wiki|snippet)-[1-9][0-9]*$/;
 const GL_PROTOCOL = /^(?:http|ssh|web)$/;
-// It also travels as the X-Request-ID header, so printable ASCII only.
-const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
 const POSITIVE_INTEGER = /^[1-9][0-9]*$/;
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 const MAX_PUSH_OPTIONS = 100;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { isRecord } from '../shared/isRecord.js';
 import type { LabAccount } from './createFrontEnd.js';
+import { GL_ID, GL_REPOSITORY } from '../shared/identifiers.js';
 
 export interface RepositoryRecipe {
   readonly path: string;
@@ -24,7 +25,7 @@ export function parseLabFixture(text: string, source: string): LabFixture {
     throw new Error(`${source} must have "accounts" and "repositories" arrays`);
   }
   const accounts = json.accounts.map((raw: unknown, index): LabAccount => {
-    if (!isRecord(raw) || typeof raw.username !== 'string' || typeof raw.password !== 'string' || typeof raw.gl_id !== 'string' || !/^(?:user|key)-[1-9][0-9]*$/.test(raw.gl_id)) {
+    if (!isRecord(raw) || typeof raw.username !== 'string' || typeof raw.password !== 'string' || typeof raw.gl_id !== 'string' || !GL_ID.test(raw.gl_id)) {
       throw new Error(`${source}: accounts[${index}] needs username, password and gl_id ("key-<n>" or "user-<n>")`);
     }
     return { username: raw.username, password: raw.password, glId: raw.gl_id };
@@ -32,7 +33,7 @@ export function parseLabFixture(text: string, source: string): LabFixture {
   const repositories = json.repositories.map((raw: unknown, index): RepositoryRecipe => {
     const where = `${source}: repositories[${index}]`;
     if (!isRecord(raw) || typeof raw.path !== 'string' || !/^[\w.-]+(?:\/[\w.-]+)+$/.test(raw.path)) throw new Error(`${where}.path must be like "group/project"`);
-    if (typeof raw.gl_repository !== 'string' || !/^(?:project|wiki|snippet)-[1-9][0-9]*$/.test(raw.gl_repository)) throw new Error(`${where}.gl_repository must be like "project-7"`);
+    if (typeof raw.gl_repository !== 'string' || !GL_REPOSITORY.test(raw.gl_repository)) throw new Error(`${where}.gl_repository must be like "project-7"`);
     if (!Array.isArray(raw.commits) || raw.commits.length === 0) throw new Error(`${where}.commits must be a non-empty array`);
     const commits = raw.commits.map((commit: unknown, n) => {
       if (!isRecord(commit) || typeof commit.message !== 'string' || !isRecord(commit.files)) throw new Error(`${where}.commits[${n}] needs message and files`);

@@ -7,6 +7,7 @@ import { type GeoSite, isLag, secondaryNode } from './geoSite.js';
 import { BodyError, readJsonBody } from './readJsonBody.js';
 import type { ReferrerStore } from './referrerStore.js';
 import { type PostReceiveParams, usableNodeId, validatePostReceive } from './validatePostReceive.js';
+import { CORRELATION_ID } from '../shared/identifiers.js';
 
 export interface ApiServerOptions {
   readonly site: GeoSite;
@@ -149,7 +150,7 @@ export function createApiServer(options: ApiServerOptions): Server & { registerP
         if (!isRecord(body)) return { status: 400, body: errorBody('body must be a JSON object') };
         const { geo_node_id: geoNodeId, correlation_id: correlationId, gl_id: glId, gl_repository: glRepository } = body;
         if (usableNodeId(geoNodeId) === undefined) return { status: 400, body: errorBody('geo_node_id must be a positive integer') };
-        if (correlationId !== undefined && (typeof correlationId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(correlationId))) {
+        if (correlationId !== undefined && (typeof correlationId !== 'string' || !CORRELATION_ID.test(correlationId))) {
           return { status: 400, body: errorBody('correlation_id must be up to 128 printable ASCII characters') };
         }
         if (typeof glId !== 'string' || typeof glRepository !== 'string') return { status: 400, body: errorBody('gl_id and gl_repository are required') };

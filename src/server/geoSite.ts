@@ -1,4 +1,5 @@
 import { isRecord } from '../shared/isRecord.js';
+import { GL_REPOSITORY } from '../shared/identifiers.js';
 
 /** One Geo node as the reference server knows it. */
 export interface GeoNode {
@@ -18,7 +19,6 @@ export interface GeoSite {
   readonly repositories: ReadonlyMap<string, string>;
 }
 
-const REPOSITORY = /^(?:project|wiki|snippet)-[1-9][0-9]*$/;
 
 /** Parses the nodes file; throws an Error whose message says what is wrong and where. */
 export function parseGeoSite(text: string, source: string): GeoSite {
@@ -48,7 +48,7 @@ export function parseGeoSite(text: string, source: string): GeoSite {
   const rawRepositories = json.repositories ?? {};
   if (!isRecord(rawRepositories)) throw new Error(`${source}: "repositories" must map gl_repository to a path`);
   for (const [glRepository, repoPath] of Object.entries(rawRepositories)) {
-    if (!REPOSITORY.test(glRepository)) throw new Error(`${source}: repositories key "${glRepository}" is not like "project-<n>"`);
+    if (!GL_REPOSITORY.test(glRepository)) throw new Error(`${source}: repositories key "${glRepository}" is not like "project-<n>"`);
     if (typeof repoPath !== 'string' || !/^[\w.-]+(?:\/[\w.-]+)+$/.test(repoPath)) {
       throw new Error(`${source}: repositories["${glRepository}"] must be a path like "group/project"`);
     }

@@ -1,4 +1,5 @@
 import { isRecord } from '../shared/isRecord.js';
+import { CORRELATION_ID, GL_ID, GL_REPOSITORY } from '../shared/identifiers.js';
 
 export interface PostReceiveParams {
   readonly glRepository: string;
@@ -11,16 +12,13 @@ export interface PostReceiveParams {
   readonly geoNodeId: unknown;
 }
 
-const REPOSITORY = /^(?:project|wiki|snippet)-[1-9][0-9]*$/;
-const IDENTIFIER = /^(?:user|key)-[1-9][0-9]*$/;
-const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Checks a post_receive body; returns the params, or what is wrong (for a 400). */
 export function validatePostReceive(body: unknown): PostReceiveParams | { readonly error: string } {
   if (!isRecord(body)) return { error: 'body must be a JSON object' };
   const { gl_repository, identifier, changes, push_options = [], gl_username, correlation_id, geo_node_id } = body;
-  if (typeof gl_repository !== 'string' || !REPOSITORY.test(gl_repository)) return { error: 'gl_repository is missing or invalid' };
-  if (typeof identifier !== 'string' || !IDENTIFIER.test(identifier)) return { error: 'identifier is missing or invalid' };
+  if (typeof gl_repository !== 'string' || !GL_REPOSITORY.test(gl_repository)) return { error: 'gl_repository is missing or invalid' };
+  if (typeof identifier !== 'string' || !GL_ID.test(identifier)) return { error: 'identifier is missing or invalid' };
   if (typeof changes !== 'string' || changes === '') return { error: 'changes is missing or empty' };
   if (!Array.isArray(push_options) || !push_options.every((option) => typeof option === 'string')) {
     return { error: 'push_options must be an array of strings' };
