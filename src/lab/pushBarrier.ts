@@ -1,10 +1,14 @@
 /**
  * Holds the receive-packs of one round until every push of the round has done
- * its receive-pack step, then lets them go: pushes straight to the primary
- * first (to completion), then all pushes through secondaries at once. That is
- * the interleaving that breaks upstream's actor+repository key every time, and
- * the most concurrent one for the fixes.
+ * its receive-pack step, then lets them go, pushes straight to the primary
+ * first. `together` then lets all pushes through secondaries go at once: the
+ * most concurrent hooks, for the fixes. `one-by-one` lets each run to the end
+ * before the next: the interleaving that breaks upstream's actor+repository
+ * key every time (run together, two hooks can both read the key before
+ * either deletes it, and by luck both be right).
  */
+export type ReleaseOrder = 'together' | 'one-by-one';
+
 export interface HeldPush {
   /** Resolves when this push may run its receive-pack (and so its hook). */
   readonly released: Promise<void>;
@@ -23,9 +27,11 @@ export class PushBarrier {
   #waiting: Waiting[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #timeoutMs: number;
+  readonly #order: ReleaseOrder;
 
-  constructor(options: { timeoutMs?: number } = {}) {
+  constructor(options: { timeoutMs?: number; order?: ReleaseOrder } = {}) {
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#order = options.order ?? 'together';
   }
 
   /** The next `size` receive-packs form a round; 0 disarms. */
@@ -57,11 +63,13 @@ export class PushBarrier {
 
   async #releaseRound(): Promise<void> {
     const round = this.#take();
-    for (const push of round.filter((entry) => entry.direct)) {
+    const direct = round.filter((entry) => entry.direct);
+    const secondary = round.filter((entry) => !entry.direct);
+    for (const push of this.#order === 'one-by-one' ? [...direct, ...secondary] : direct) {
       push.release();
       await push.finished;
     }
-    for (const push of round.filter((entry) => !entry.direct)) push.release();
+    if (this.#order === 'together') for (const push of secondary) push.release();
   }
 
   #releaseAll(): void {

@@ -116,7 +116,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     const failed = installed.find((result) => result.outcome !== 'installed');
     if (failed) throw new Error(`lab: installing the hook in ${failed.path} failed: ${failed.note}`);
 
-    const barrier = new PushBarrier();
+    // Legacy: the order that makes upstream's key fail every time; the fixes: all at once.
+    const barrier = new PushBarrier({ order: options.mode === 'legacy' ? 'one-by-one' : 'together' });
     if (options.hold) barrier.arm(options.hold);
     const frontEnd = createFrontEnd({
       mode: options.mode,

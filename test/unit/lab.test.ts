@@ -76,6 +76,23 @@ test('the barrier holds a round until it is full, then the primary pushes first'
   assert.equal(order, ['primary', 'secondary', 'secondary']);
 });
 
+test('one by one: each push runs to its end before the next', async () => {
+  const barrier = new PushBarrier({ order: 'one-by-one' });
+  barrier.arm(3);
+  const order: string[] = [];
+  const pushes = [barrier.join(false), barrier.join(true), barrier.join(false)];
+  pushes.forEach((push, i) => void push.released.then(() => order.push(`push ${i}`)));
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+  await tick();
+  assert.equal(order, ['push 1'], 'the primary push first');
+  pushes[1]!.done();
+  await tick();
+  assert.equal(order, ['push 1', 'push 0']);
+  pushes[0]!.done();
+  await tick();
+  assert.equal(order, ['push 1', 'push 0', 'push 2']);
+});
+
 test('a round that never fills is let go after its timeout; disarmed, nobody waits', async () => {
   const barrier = new PushBarrier({ timeoutMs: 30 });
   barrier.arm(5);
