@@ -19,7 +19,9 @@ function makeShell(): Shell {
     get self() {
       return selfCommand();
     },
-    stdin: process.stdin,
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     setExitCode: (code) => {

@@ -8,7 +8,8 @@ export interface Shell {
   readonly cwd: string;
   /** How to run this same geo-hook again (for hooks it installs): the executable, or node and the script. */
   readonly self: readonly string[];
-  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Standard input, made on first use (a stream, and the modules behind it, cost every run that does not need it). */
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean; destroy(): void };
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Sets the exit status; the process ends by itself once its output is flushed. */

@@ -43,12 +43,20 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
   const debugOn = verbose || /^(?:1|true)$/.test(shell.env.GEO_HOOK_VERBOSE ?? '');
   const started = Date.now();
   const debug = debugOn ? (line: string) => shell.stderr.write(`geo-hook[debug +${Date.now() - started}ms] ${line}\n`) : undefined;
+  let reading = false;
   const status = await runPostReceive({
     env: shell.env,
     flags,
     configFile: await readConfigFile(flags, shell.env),
     stdinIsTerminal: shell.stdin.isTTY === true,
-    readStdin: () => readAll(shell.stdin, MAX_STDIN_BYTES),
+    readStdin: async () => {
+      reading = true;
+      try {
+        return await readAll(shell.stdin, MAX_STDIN_BYTES);
+      } finally {
+        reading = false;
+      }
+    },
     readFile: (path) => readText(path, 'utf8'),
     appendFile: appendLogLine,
     writeStdout: (text) => shell.stdout.write(text),
@@ -60,6 +68,8 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     debug,
   });
   shell.setExitCode(status);
+  // Standard input that never ends (the hook gave up at its deadline) must not keep the process alive.
+  if (reading) shell.stdin.destroy();
 }
 
 // node:fs/promises would load readline, file watchers and more at import: a push waits for that.
@@ -71,9 +81,7 @@ async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise
   for await (const chunk of stream) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buffer.length;
-    if (size > maxBytes) {
-      throw new UsageError(`standard input is larger than ${maxBytes} bytes`, 'ETOOLARGE');
-    }
+    if (size > maxBytes) throw new UsageError(`standard input is larger than ${maxBytes} bytes`, 'ETOOLARGE');
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -214,6 +214,27 @@ test('bad input and environment: exit 2, one line, nothing sent', async () => {
   }
 });
 
+test('standard input that never ends: the hook gives up at its deadline instead of hanging', async () => {
+  const { spawn } = await import('node:child_process');
+  const { cleanEnv, geoHookCommand } = await import('../helpers/geoHook.js');
+  const [command, args] = geoHookCommand();
+  const started = Date.now();
+  const child = spawn(command, [...args, 'post-receive'], {
+    env: cleanEnv({ ...ENV, GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: '/nonexistent', GEO_HOOK_TIMEOUT: '1' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.write(refLine()); // and never closed
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  clearTimeout(killer);
+  child.stdin.destroy();
+  assert.is(code, 2);
+  assert.is(stderr, 'geo-hook: timed out reading the ref updates on standard input\n');
+  assert.ok(Date.now() - started < 5000, `${Date.now() - started} ms`);
+});
+
 test('the secret file: missing, unreadable, empty, not configured', async () => {
   await withTempDir(async (dir) => {
     const empty = path.join(dir, 'empty');
