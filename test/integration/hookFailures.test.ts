@@ -121,27 +121,27 @@ test('an API slower than the deadline: the run ends at its deadline with one lin
   assert.ok(result.ms < 4000, `took ${result.ms} ms`);
 });
 
-test('nothing listening: refused, retried within the deadline, one line', async () => {
-  await withTempDir(async (dir) => {
-    const result = await runGeoHook(['post-receive'], {
-      env: { ...ENV, GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '2' },
+/** Runs the hook against an API URL where no server answers. */
+function unreachable(apiUrl: string, timeout: string) {
+  return withTempDir(async (dir) =>
+    runGeoHook(['post-receive'], {
+      env: { ...ENV, GEO_HOOK_API_URL: apiUrl, GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: timeout },
       stdin: refLine(),
-    });
-    assert.is(result.code, 1);
-    oneLine(result, /cannot reach the API at http:\/\/127.0.0.1:9\/api\/v4\/internal\/post_receive: connection refused/);
-    assert.ok(result.ms < 5000);
-  });
+    }),
+  );
+}
+
+test('nothing listening: refused, retried within the deadline, one line', async () => {
+  const result = await unreachable('http://127.0.0.1:9', '2');
+  assert.is(result.code, 1);
+  oneLine(result, /cannot reach the API at http:\/\/127.0.0.1:9\/api\/v4\/internal\/post_receive: connection refused/);
+  assert.ok(result.ms < 5000);
 });
 
 test('a host name that does not resolve', async () => {
-  await withTempDir(async (dir) => {
-    const result = await runGeoHook(['post-receive'], {
-      env: { ...ENV, GEO_HOOK_API_URL: 'http://no-such-host.invalid', GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_TIMEOUT: '3' },
-      stdin: refLine(),
-    });
-    assert.is(result.code, 1);
-    oneLine(result, /cannot reach the API at http:\/\/no-such-host.invalid\/.*: the host name (does not resolve|could not be resolved)/);
-  });
+  const result = await unreachable('http://no-such-host.invalid', '3');
+  assert.is(result.code, 1);
+  oneLine(result, /cannot reach the API at http:\/\/no-such-host.invalid\/.*: the host name (does not resolve|could not be resolved)/);
 });
 
 test('a Unix socket API, and a missing socket', async () => {

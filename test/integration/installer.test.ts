@@ -33,13 +33,18 @@ async function setUp(dir: string, messages = [{ type: 'basic', message: 'from ge
   return { api, config, work };
 }
 
+/** A bare repository with a post-receive hook of its own, then geo-hook installed over it. */
+async function withOriginalHook(dir: string, name: string, config: string) {
+  const bare = await makeBareRepository(path.join(dir, name));
+  await writeFile(path.join(bare, 'hooks/post-receive'), ORIGINAL, { mode: 0o755 });
+  return { bare, install: await runGeoHook(['install', bare, '--config', config]) };
+}
+
 test('install keeps an existing hook: both run on a real push, with the same input and environment', async () => {
   await withTempDir(async (dir) => {
     const { api, config, work } = await setUp(dir);
     try {
-      const bare = await makeBareRepository(path.join(dir, 'a.git'));
-      await writeFile(path.join(bare, 'hooks/post-receive'), ORIGINAL, { mode: 0o755 });
-      const install = await runGeoHook(['install', bare, '--config', config]);
+      const { bare, install } = await withOriginalHook(dir, 'a.git', config);
       assert.is(install.code, 0, install.stderr);
       assert.match(install.stdout, /^installed +.*a\.git \(the hook that was there now runs after geo-hook/m);
       assert.match(install.stdout, /^1 repository: 1 installed$/m);
@@ -54,13 +59,12 @@ test('install keeps an existing hook: both run on a real push, with the same inp
   });
 });
 
-test('the installed hook uses its config file with no environment of its own, and git-less hooks still run when geo-hook fails', async () => {
+test('the installed hook uses its config file with no environment of its own, and the kept hook still runs when geo-hook fails', async () => {
   await withTempDir(async (dir) => {
     const { api, config, work } = await setUp(dir);
     try {
-      const bare = await makeBareRepository(path.join(dir, 'b.git'));
-      await writeFile(path.join(bare, 'hooks/post-receive'), ORIGINAL, { mode: 0o755 });
-      assert.is((await runGeoHook(['install', bare, '--config', config])).code, 0);
+      const { bare, install } = await withOriginalHook(dir, 'b.git', config);
+      assert.is(install.code, 0);
       // No GL_ID: geo-hook says so in one line; the original hook still runs.
       const seen = await push(work, bare, 'two', {});
       assert.match(seen, /^geo-hook: GL_ID is not set/m);
