@@ -1,13 +1,21 @@
 import * as assert from 'uvu/assert';
 
-/** Asserts that run() throws an error of the given class whose message matches. */
-export function throwsError(run: () => unknown, kind: abstract new (...args: never[]) => Error, pattern: RegExp, what = 'input'): void {
+/**
+ * Asserts that run() throws an error of the given class whose message
+ * matches, and returns it. The check that it threw at all stands outside the
+ * catch, so it cannot be swallowed.
+ */
+export function throwsError(run: () => unknown, kind: abstract new (...args: never[]) => Error, pattern: RegExp, what = 'input'): Error {
+  let thrown: unknown;
+  let threw = false;
   try {
     run();
   } catch (error) {
-    assert.instance(error, kind);
-    assert.match((error as Error).message, pattern);
-    return;
+    threw = true;
+    thrown = error;
   }
-  assert.unreachable(`accepted ${what}`);
+  if (!threw) assert.unreachable(`accepted ${what}`);
+  assert.instance(thrown, kind);
+  assert.match((thrown as Error).message, pattern);
+  return thrown as Error;
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,3 +133,25 @@ export function refLine(oldOid = Z40, newOid = A40, ref = 'refs/heads/main'): st
 export const FORWARDED = (url: string) =>
   `\nThis request to a Geo secondary node will be forwarded to the\nGeo primary node:\n\n  ${url}\n\n\n`;
 export const LAG = (seconds: number) => `\nCurrent replication lag: ${seconds} seconds\n\n`;
+
+/** The unprivileged user tests run as where root's reach would hide a failure (nobody on Debian). */
+export const NOBODY = { uid: 65534, gid: 65534 };
+
+/**
+ * The geo-hook under test, run as nobody: copied into a folder nobody can
+ * read (the checkout's own folders may be private), with setpriv in front.
+ * Where the tests do not run as root, it is the command as it is.
+ */
+export async function geoHookAsNobody(dir: string): Promise<[string, string[]]> {
+  const [command, args] = geoHookCommand();
+  if (process.getuid?.() !== 0) return [command, args];
+  const own = path.join(dir, 'as-nobody');
+  await mkdir(own, { mode: 0o755 });
+  await chmod(dir, 0o755);
+  const file = args.at(-1) ?? command;
+  const copy = path.join(own, path.basename(file));
+  await copyFile(file, copy);
+  await chmod(copy, 0o755);
+  const run = args.length === 0 ? [copy] : [command, ...args.slice(0, -1), copy];
+  return ['setpriv', [`--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--', ...run]];
+}

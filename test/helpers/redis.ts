@@ -1,12 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { findTool } from './tools.js';
 import { createServer, connect } from 'node:net';
-
-/** Whether a real redis-server can be started here; the Redis suites say so when it cannot. */
-export const REDIS_SERVER = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
-
-export function sayRedisMissing(suite: string): void {
-  console.log(`\n  ${suite}: SKIPPED, redis-server is not installed (apt-get install redis-server); .ci/run installs it\n`);
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,12 +45,18 @@ export interface RedisProcess {
   start(): Promise<void>;
 }
 
-/** A real redis-server on a free loopback port, nothing written to disk. */
+/**
+ * A real redis-server on a free loopback port, nothing written to disk. DEBUG
+ * is on for local clients (Redis 7 refuses DEBUG SLEEP otherwise), so that a
+ * test can make it truly slow.
+ */
 export async function startRedis(): Promise<RedisProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn(findTool('redis-server'), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'local'], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100; i++) {
       if (await redisCommand(port, 'PING', 500).then((reply) => reply === '+PONG', () => false)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));

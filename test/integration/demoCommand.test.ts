@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { suiteNeeding } from '../helpers/tools.js';
 import * as assert from 'uvu/assert';
 import { runGeoHook } from '../helpers/geoHook.js';
 
@@ -15,7 +16,10 @@ test('geo-hook demo: the race in legacy mode, both fixes pass, plain text when p
   assert.match(result.stdout, /3\. through a secondary and straight to the primary +legacy +1\.2 +primary +nothing +lag 42 s +WRONG/);
 });
 
-test('geo-hook demo: colour only on a terminal, and not with NO_COLOR', async () => {
+// A real pseudo-terminal comes from script(1).
+const onTerminal = suiteNeeding('the demo on a terminal', { tools: ['script'] });
+
+onTerminal('geo-hook demo: colour only on a terminal, and not with NO_COLOR', async () => {
   const { spawnSync } = await import('node:child_process');
   const { geoHookShellLine } = await import('../helpers/geoHook.js');
   const onTerminal = (env: Record<string, string>) =>
@@ -36,3 +40,4 @@ test('geo-hook demo: bad numbers are one usage line', async () => {
 });
 
 test.run();
+onTerminal.run();

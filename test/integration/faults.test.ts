@@ -8,7 +8,7 @@ import { remoteText } from '../../src/lab/readPushOutput.js';
 import { runScenario } from '../../src/lab/raceScenarios.js';
 import { startFakeApi } from '../helpers/fakeApi.js';
 import { cleanEnv, refLine, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
-import { hookLog, startTestLab } from '../helpers/lab.js';
+import { hookLog, pusherSees, startTestLab } from '../helpers/lab.js';
 import { makeBareRepository, makeWorkRepository } from '../helpers/repositories.js';
 
 test('the API killed in the middle of a request: one line, within the deadline', async () => {
@@ -67,7 +67,7 @@ test('whatever the API does, the push itself succeeds and its refs are updated',
 test('load: 50 pushes at once through the lab against one server, each sees exactly its message, none lost or doubled', async () => {
   const lab = await startTestLab('correlation');
   try {
-    const outcomes = await runScenario(lab, 'different-secondaries', { concurrency: 50, rounds: 1, path: process.env.PATH ?? '' });
+    const outcomes = await runScenario(lab, 'different-secondaries', { concurrency: 50, rounds: 1, path: process.env.PATH ?? '', expect: pusherSees });
     assert.is(outcomes.length, 50);
     assert.is(outcomes.filter((outcome) => !outcome.ok).map((o) => `${o.push}: ${o.expected} / ${o.saw} ${o.error ?? ''}`).join('\n'), '');
     const runs = (await hookLog(lab)).filter((record) => record.outcome === 'ok');

@@ -2,9 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
+import { suiteNeeding } from '../helpers/tools.js';
 import * as assert from 'uvu/assert';
 import { EMPTY_REPLY, type FakeHandler, json, startFakeApi } from '../helpers/fakeApi.js';
-import { RULE, ROOT, geoHookShellLine, refLine, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
+import { RULE, geoHookAsNobody, geoHookCommand, geoHookShellLine, refLine, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
 
 const ENV = { GL_ID: 'key-42', GL_REPOSITORY: 'project-7' };
 
@@ -243,11 +244,17 @@ test('the secret file: missing, unreadable, empty, not configured', async () => 
     oneLine(await run({ GEO_HOOK_SECRET_FILE: path.join(dir, 'nope') }), /secret file .*nope does not exist/);
     oneLine(await run({ GEO_HOOK_SECRET_FILE: empty }), /secret file .*empty is empty/);
     oneLine(await run({}), /no secret file: set --secret-file/);
-    if (process.getuid?.() !== 0) {
-      const locked = await writeSecret(dir);
-      await chmod(locked, 0o000);
-      oneLine(await run({ GEO_HOOK_SECRET_FILE: locked }), /cannot be read \(permission denied\)/);
-    }
+    // Root reads any file: run as nobody, who may not read a secret kept for its owner (mode 0600).
+    const locked = await writeSecret(dir);
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) await chmod(locked, 0o000);
+    const denied = await runGeoHook(['post-receive'], {
+      env: { ...ENV, GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: locked },
+      stdin: refLine(),
+      ...(asRoot && { command: await geoHookAsNobody(dir) }),
+    });
+    assert.is(denied.code, 2);
+    assert.equal([denied.stdout, denied.stderr], ['', `geo-hook: secret file ${locked} cannot be read (permission denied)\n`]);
   });
 });
 
@@ -261,11 +268,12 @@ test('invoked under the name post-receive (a symlink), it is the hook', async ()
   await withTempDir(async (dir) => {
     const api = await startFakeApi((_, r) => json(r, 200, { reference_counter_decreased: true, messages: [{ type: 'basic', message: 'as a hook' }] }));
     try {
+      // A symlink named post-receive to what is under test; no argument names the command.
+      const [command, args] = geoHookCommand();
       const hook = path.join(dir, 'post-receive');
-      if (process.env.GEO_HOOK_TEST_TARGET === 'sea') await symlink(path.join(ROOT, 'dist/geo-hook'), hook);
-      else await writeFile(hook, `#!/bin/sh\nexec ${geoHookShellLine()} post-receive "$@"\n`, { mode: 0o755 });
+      await symlink(args.at(-1) ?? command, hook);
       const env = { ...ENV, GEO_HOOK_API_URL: api.url, GEO_HOOK_SECRET_FILE: await writeSecret(dir) };
-      const result = await runGeoHook([], { env, stdin: refLine(), command: [hook, []] });
+      const result = await runGeoHook([], { env, stdin: refLine(), command: args.length === 0 ? [hook, []] : [command, [...args.slice(0, -1), hook]] });
       assert.equal([result.code, result.stdout, result.stderr], [0, '', '\nas a hook\n\n']);
     } finally {
       await api.close();
@@ -273,7 +281,12 @@ test('invoked under the name post-receive (a symlink), it is the hook', async ()
   });
 });
 
-test('run by hand on a terminal, it says how it is meant to be run instead of waiting', async () => {
+test.run();
+
+// A real pseudo-terminal comes from script(1).
+const onTerminal = suiteNeeding('the hook on a terminal', { tools: ['script'] });
+
+onTerminal('run by hand on a terminal, it says how it is meant to be run instead of waiting', async () => {
   const script = spawnSync('script', ['-qec', `${geoHookShellLine()} post-receive`, '/dev/null'], {
     env: { PATH: process.env.PATH ?? '', GL_ID: 'key-1', GL_REPOSITORY: 'project-1' },
     timeout: 15_000,
@@ -284,4 +297,4 @@ test('run by hand on a terminal, it says how it is meant to be run instead of wa
   assert.match(script.stdout, /post-receive hook: git runs it after a push/);
 });
 
-test.run();
+onTerminal.run();

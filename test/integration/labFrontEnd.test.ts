@@ -8,7 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { remoteText } from '../../src/lab/readPushOutput.js';
 import type { Lab } from '../../src/lab/startLab.js';
-import { makeTempDir } from '../helpers/geoHook.js';
+import { type FakeApi, json, startFakeApi } from '../helpers/fakeApi.js';
+import { makeTempDir, writeSecret } from '../helpers/geoHook.js';
 import { hookLog, startTestLab } from '../helpers/lab.js';
 
 const test = suite<{ lab: Lab; work: string }>('the lab front end: smart HTTP over git http-backend', {} as never);
@@ -145,3 +146,37 @@ test('unknown repositories and paths that climb out are 404', async ({ lab }) =>
 });
 
 test.run();
+
+const atApi = suite<{ api: FakeApi; lab: Lab; work: string }>('what a real push sends the API', {} as never);
+
+atApi.before(async (context) => {
+  context.work = await makeTempDir();
+  context.api = await startFakeApi((_, response) => json(response, 200, { reference_counter_decreased: true, messages: [{ type: 'basic', message: 'recorded' }] }));
+  const secretFile = await writeSecret(context.work);
+  context.lab = await startTestLab('geo-node-id', { externalApi: { registerUrl: context.api.url, hookUrl: context.api.url, secretFile } });
+});
+atApi.after(async ({ api, lab }) => {
+  await lab.close();
+  await api.close();
+});
+
+atApi('push options (git push -o) reach the API in push_options, in order, with the node id and the push', async (context) => {
+  const { lab, api } = context;
+  const account = lab.fixture.accounts[0]!;
+  const { dir, repo } = await cloneTo(context, 'with-options', lab.pushUrl('group/project'));
+  await writeFile(path.join(dir, 'o.txt'), 'o\n');
+  await repo.add('o.txt').commit('o');
+  const head = (await repo.revparse(['HEAD'])).trim();
+  const stderr = await pushCapturing(repo, lab.pushUrl('group/project', 2, account), 'HEAD:refs/heads/with-options', ['-o', 'ci.skip', '-o', 'merge_request.create']);
+  assert.match(remoteText(stderr), /^recorded$/m);
+  const calls = api.seen.filter((request) => request.url === '/api/v4/internal/post_receive');
+  assert.is(calls.length, 1);
+  const body = JSON.parse(calls[0]!.body) as Record<string, unknown>;
+  assert.equal(body.push_options, ['ci.skip', 'merge_request.create']);
+  assert.is(body.geo_node_id, 2);
+  assert.is(body.identifier, 'key-42');
+  assert.is(body.gl_repository, 'project-7');
+  assert.is(body.changes, `${'0'.repeat(40)} ${head} refs/heads/with-options\n`);
+});
+
+atApi.run();

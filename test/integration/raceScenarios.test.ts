@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { LabMode } from '../../src/lab/labModes.js';
 import { type PushOutcome, SCENARIO_IDS, runScenario } from '../../src/lab/raceScenarios.js';
 import type { Lab } from '../../src/lab/startLab.js';
-import { hookLog, startTestLab } from '../helpers/lab.js';
+import { hookLog, pusherSees, startTestLab } from '../helpers/lab.js';
 
 // Enough rounds at 8 pushes at once that a race would show; the legacy runs below show it does.
 const CONCURRENCY = 8;
@@ -26,7 +26,7 @@ for (const mode of ['geo-node-id', 'correlation'] as LabMode[]) {
 
   for (const scenario of SCENARIO_IDS) {
     test(`${scenario}: ${CONCURRENCY} pushes at once, ${ROUNDS} rounds`, async ({ lab }) => {
-      const outcomes = await runScenario(lab, scenario, { concurrency: CONCURRENCY, rounds: ROUNDS, path: PATH });
+      const outcomes = await runScenario(lab, scenario, { concurrency: CONCURRENCY, rounds: ROUNDS, path: PATH, expect: pusherSees });
       assert.is(outcomes.length, CONCURRENCY * ROUNDS);
       assert.is(describeWrong(outcomes), '');
       // The pushes did reach the hook through the mode under test.
@@ -54,7 +54,7 @@ legacy.after(async ({ lab }) => lab.close());
 
 for (const scenario of SCENARIO_IDS) {
   legacy(`${scenario}: a wrong message in every round`, async ({ lab }) => {
-    const outcomes = await runScenario(lab, scenario, { concurrency: 2, rounds: 3, path: PATH });
+    const outcomes = await runScenario(lab, scenario, { concurrency: 2, rounds: 3, path: PATH, expect: pusherSees });
     for (let round = 1; round <= 3; round++) {
       const inRound = outcomes.filter((outcome) => outcome.round === round);
       assert.ok(inRound.every((outcome) => outcome.error === undefined), 'every push itself succeeded');

@@ -57,12 +57,8 @@ test('bad values name their source', () => {
 });
 
 test('a password is never echoed back', () => {
-  try {
-    resolveConfig({ flags: {}, env: {}, file: file({ password: 12345 }) });
-    assert.unreachable();
-  } catch (error) {
-    assert.not.match((error as Error).message, /12345/);
-  }
+  const error = throwsError(() => resolveConfig({ flags: {}, env: {}, file: file({ password: 12345 }) }), UsageError, /"password" in .* \(hidden\) is not a non-empty string/);
+  assert.not.match(error.message, /12345/);
 });
 
 test('unknown keys and bad JSON in the file', () => {
