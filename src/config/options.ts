@@ -18,6 +18,7 @@ export interface Config {
   readonly nodesFile: string | undefined;
   readonly store: string;
   readonly legacy: boolean;
+  readonly frontendTokenFile: string | undefined;
 }
 
 export type ConfigKey = keyof Config;
@@ -123,6 +124,14 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'boolean',
     default: false,
     describe: "serve: also look referrers up by upstream's racy actor+repository key",
+  },
+  frontendTokenFile: {
+    flag: 'frontend-token-file',
+    env: 'GEO_HOOK_FRONTEND_TOKEN_FILE',
+    type: 'string',
+    default: undefined,
+    isPath: true,
+    describe: 'serve: file holding the token a web server sends to push_referrer (Authorization: Bearer); that endpoint only',
   },
 };
 

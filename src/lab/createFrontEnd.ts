@@ -1,7 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
-import type { ReceivePackStep } from '../server/createApiServer.js';
+import type { ReceivePackStep } from '../server/validatePushReferrer.js';
 import { runHttpBackend } from './httpBackend.js';
 import type { LabMode } from './labModes.js';
 import type { PushBarrier } from './pushBarrier.js';

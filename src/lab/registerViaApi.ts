@@ -1,5 +1,5 @@
 import got from 'got';
-import type { ReceivePackStep } from '../server/createApiServer.js';
+import type { ReceivePackStep } from '../server/validatePushReferrer.js';
 import { JWT_HEADER, claimsAt, signJwt } from '../shared/jwt.js';
 
 /**

@@ -7,7 +7,7 @@ import { resolveConfig } from '../config/resolveConfig.js';
 import { UsageError } from '../errors.js';
 import { hookScript } from '../installer/hookScript.js';
 import { installHooks } from '../installer/installHooks.js';
-import type { ReceivePackStep } from '../server/createApiServer.js';
+import type { ReceivePackStep } from '../server/validatePushReferrer.js';
 import { type GeoSite, parseGeoSite } from '../server/geoSite.js';
 import { secretFromFile } from '../shared/jwt.js';
 import { registerViaApi } from './registerViaApi.js';
@@ -101,7 +101,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       const running = api;
       ({ site } = api);
       hookApiUrl = api.url;
-      registerPush = (step) => running.server.registerPush(step);
+      registerPush = async (step) => {
+        await running.server.registerPush(step);
+      };
     }
 
     const hookConfig = path.join(dir, 'hook.json');

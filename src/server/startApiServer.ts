@@ -8,7 +8,8 @@ import { secretFromFile } from '../shared/jwt.js';
 import { VERSION } from '../version.js';
 import { createApiServer } from './createApiServer.js';
 import { type GeoSite, parseGeoSite } from './geoSite.js';
-import { MemoryReferrerStore, type ReferrerStore } from './referrerStore.js';
+import { MemoryReferrerStore } from './stores/memory/memoryReferrerStore.js';
+import type { ReferrerStore } from './stores/referrerStore.js';
 
 export interface RunningApiServer {
   readonly server: ReturnType<typeof createApiServer>;
@@ -37,8 +38,10 @@ export async function startApiServer(
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message, 'ECONFIG', error);
   }
+  const frontendToken = config.frontendTokenFile === undefined ? undefined : secretFromFile(await readText(config.frontendTokenFile, 'front-end token file'));
+  if (frontendToken === '') throw new UsageError(`front-end token file ${config.frontendTokenFile} is empty`, 'ESECRET');
   const store = await openStore(config.store, log);
-  const server = createApiServer({ site, store, secret, legacy: config.legacy, version: VERSION, log });
+  const server = createApiServer({ site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log });
   const listen = parseListen(config.listen)!;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -66,7 +69,7 @@ export async function startApiServer(
 export async function openStore(store: string, log: (record: Record<string, unknown>) => void): Promise<ReferrerStore> {
   if (store === 'memory') return new MemoryReferrerStore();
   // Only a server that uses Redis loads its client.
-  const { RedisReferrerStore } = await import('./redisReferrerStore.js');
+  const { RedisReferrerStore } = await import('./stores/redis/redisReferrerStore.js');
   const redis = new RedisReferrerStore(store, { log });
   if (!(await redis.ready())) log({ event: 'redis_unavailable_at_start' });
   return redis;

@@ -10,6 +10,8 @@ export const JWT_HEADER = 'Gitlab-Shell-Api-Request';
 export const JWT_ISSUER = 'gitlab-shell';
 export const JWT_TTL_SECONDS = 60;
 export const JWT_LEEWAY_SECONDS = 60;
+/** Beyond upstream: a token that could live longer than this is refused, so a leaked one dies soon. */
+export const JWT_MAX_LIFETIME_SECONDS = 120;
 
 export interface JwtClaims {
   readonly iss: string;
@@ -37,7 +39,7 @@ export function signJwt(claims: JwtClaims, secret: string): string {
 
 export type JwtVerdict = { ok: true; claims: JwtClaims } | { ok: false; reason: string };
 
-/** Verifies a token the way the API must: HS256 only, right issuer, not expired beyond the leeway. */
+/** Verifies a token the way the API must: HS256 only, right issuer, not expired beyond the leeway, a short life. */
 export function verifyJwt(token: string | undefined, secret: string, nowSeconds: number): JwtVerdict {
   if (!token) return { ok: false, reason: 'missing token' };
   const parts = token.split('.');
@@ -56,9 +58,11 @@ export function verifyJwt(token: string | undefined, secret: string, nowSeconds:
   if (claims.iss !== JWT_ISSUER) return { ok: false, reason: 'wrong issuer' };
   const { iat, exp } = claims;
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return { ok: false, reason: 'no expiry' };
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return { ok: false, reason: 'no issue time' };
+  if (exp - iat > JWT_MAX_LIFETIME_SECONDS) return { ok: false, reason: 'lifetime too long' };
   if (nowSeconds > exp + JWT_LEEWAY_SECONDS) return { ok: false, reason: 'expired' };
-  if (typeof iat === 'number' && iat > nowSeconds + JWT_LEEWAY_SECONDS) return { ok: false, reason: 'issued in the future' };
-  return { ok: true, claims: { iss: JWT_ISSUER, iat: typeof iat === 'number' ? iat : exp - JWT_TTL_SECONDS, exp } };
+  if (iat > nowSeconds + JWT_LEEWAY_SECONDS) return { ok: false, reason: 'issued in the future' };
+  return { ok: true, claims: { iss: JWT_ISSUER, iat, exp } };
 }
 
 function decodeJson(part: string): unknown {

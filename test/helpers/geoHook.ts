@@ -84,6 +84,7 @@ export interface ServeProcess {
   readonly url: string;
   readonly child: ChildProcess;
   readonly logs: () => Array<Record<string, unknown>>;
+  readonly logLine: (matches: (record: Record<string, unknown>) => boolean) => Promise<Record<string, unknown> | undefined>;
   stop(): Promise<void>;
 }
 
@@ -117,6 +118,15 @@ export async function startServe(args: string[], env: Record<string, string> = {
     url,
     child,
     logs: () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+    // The log line is written after the answer: wait for it, a few seconds at most.
+    logLine: async (matches: (record: Record<string, unknown>) => boolean) => {
+      for (let i = 0; i < 100; i++) {
+        const found = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find(matches);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return undefined;
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.on('exit', resolve));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as assert from 'uvu/assert';
-import { RedisReferrerStore } from '../../src/server/redisReferrerStore.js';
+import { RedisReferrerStore } from '../../src/server/stores/redis/redisReferrerStore.js';
 import { SCENARIO_IDS, runScenario } from '../../src/lab/raceScenarios.js';
 import { claimsAt, signJwt } from '../../src/shared/jwt.js';
 import { FIXTURES, FORWARDED, LAG, type ServeProcess, makeTempDir, refLine, runGeoHook, startServe, writeSecret } from '../helpers/geoHook.js';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MemoryReferrerStore } from '../../src/server/referrerStore.js';
+import { MemoryReferrerStore } from '../../src/server/stores/memory/memoryReferrerStore.js';
 
 test('a correlation entry is taken once', async () => {
   const store = new MemoryReferrerStore();

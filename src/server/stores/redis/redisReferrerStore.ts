@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from './referrerStore.js';
+import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
 
 export interface RedisStoreOptions {
   /** A command not answered by then fails, so a slow Redis cannot hold a push. */
@@ -62,8 +62,15 @@ export class RedisReferrerStore implements ReferrerStore {
     });
   }
 
-  async putCorrelation(correlationId: string, nodeId: number): Promise<void> {
-    await this.#redis.set(correlationKey(correlationId), String(nodeId), 'EX', this.#ttl);
+  async putCorrelation(correlationId: string, nodeId: number): Promise<number> {
+    const key = correlationKey(correlationId);
+    // SET NX keeps the first node; when it was there, say which. Twice, for an entry that expired in between.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if ((await this.#redis.set(key, String(nodeId), 'EX', this.#ttl, 'NX')) === 'OK') return nodeId;
+      const first = toNodeId(await this.#redis.get(key));
+      if (first !== undefined) return first;
+    }
+    return nodeId;
   }
 
   async takeCorrelation(correlationId: string): Promise<number | undefined> {

@@ -1,28 +1,4 @@
-/**
- * Where the receive-pack step leaves the node a push came through, for
- * post_receive to find. In memory by default; Redis when several server
- * processes must share it. Keys as in contract section 7.
- */
-export interface ReferrerStore {
-  readonly kind: 'memory' | 'redis';
-  putCorrelation(correlationId: string, nodeId: number): Promise<void>;
-  /** Atomic get-and-delete: two takers never both get the entry. */
-  takeCorrelation(correlationId: string): Promise<number | undefined>;
-  putLegacy(glId: string, glRepository: string, nodeId: number): Promise<void>;
-  /** Upstream's read followed by a delete, not atomic: kept so the race can be shown. */
-  takeLegacy(glId: string, glRepository: string): Promise<number | undefined>;
-  rememberReply(key: string, reply: string): Promise<void>;
-  recallReply(key: string): Promise<string | undefined>;
-  ping(): Promise<boolean>;
-  close(): Promise<void>;
-}
-
-/** Upstream's expiry of the receive-pack entry. */
-export const REFERRER_TTL_SECONDS = 5 * 60;
-
-export const correlationKey = (correlationId: string) => `geo-hook:referrer:correlation:${correlationId}`;
-export const legacyKey = (glId: string, glRepository: string) => `git_receive_pack:geo_node_id:${glId}:${glRepository}`;
-export const replyKey = (key: string) => `geo-hook:reply:${key}`;
+import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
 
 /** Yields to the event loop, as a round trip to Redis would between upstream's read and delete. */
 const roundTrip = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,8 +17,12 @@ export class MemoryReferrerStore implements ReferrerStore {
     this.#maxEntries = options.maxEntries ?? 1_000_000;
   }
 
-  async putCorrelation(correlationId: string, nodeId: number): Promise<void> {
-    this.#set(correlationKey(correlationId), String(nodeId));
+  async putCorrelation(correlationId: string, nodeId: number): Promise<number> {
+    const key = correlationKey(correlationId);
+    const first = toNodeId(this.#get(key));
+    if (first !== undefined) return first;
+    this.#set(key, String(nodeId));
+    return nodeId;
   }
 
   async takeCorrelation(correlationId: string): Promise<number | undefined> {
@@ -115,9 +95,3 @@ export class MemoryReferrerStore implements ReferrerStore {
   }
 }
 
-/** A stored node id back from its decimal text; anything else is no id. */
-export function toNodeId(value: string | null | undefined): number | undefined {
-  if (value === undefined || value === null || !/^[1-9][0-9]*$/.test(value)) return undefined;
-  const id = Number(value);
-  return Number.isSafeInteger(id) ? id : undefined;
-}

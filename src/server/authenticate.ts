@@ -1,0 +1,47 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { JWT_HEADER, verifyJwt } from '../shared/jwt.js';
+
+/**
+ * Which credential opens an endpoint (contract section 7): the JWT of
+ * gitlab-shell, or, for the receive-pack step only, the front-end token that
+ * a stock web server can send; operations endpoints take none.
+ */
+export type AuthKind = 'jwt' | 'frontend-or-jwt' | 'none';
+
+export interface Credentials {
+  readonly secret: string;
+  /** The front-end token (trimmed file content), when the server was given one. */
+  readonly frontendToken: string | undefined;
+  readonly nowSeconds: number;
+}
+
+export type AuthVerdict = { readonly ok: true; readonly by: 'jwt' | 'frontend-token' | 'none' } | { readonly ok: false; readonly reason: string };
+
+export function authenticate(kind: AuthKind, headers: IncomingMessage['headers'], credentials: Credentials): AuthVerdict {
+  if (kind === 'none') return { ok: true, by: 'none' };
+  const bearer = bearerToken(headers.authorization);
+  const isFrontendToken = bearer !== undefined && credentials.frontendToken !== undefined && sameSecret(bearer, credentials.frontendToken);
+  if (isFrontendToken) {
+    // The front-end token opens the receive-pack step and nothing else, whatever else comes with it.
+    return kind === 'frontend-or-jwt' ? { ok: true, by: 'frontend-token' } : { ok: false, reason: 'front-end token not valid here' };
+  }
+  const verdict = verifyJwt(single(headers[JWT_HEADER.toLowerCase()]), credentials.secret, credentials.nowSeconds);
+  if (verdict.ok) return { ok: true, by: 'jwt' };
+  return { ok: false, reason: bearer !== undefined && kind === 'frontend-or-jwt' ? 'wrong front-end token' : verdict.reason };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Constant time whatever the lengths: both sides are hashed first. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

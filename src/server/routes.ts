@@ -1,0 +1,46 @@
+import type { AuthKind } from './authenticate.js';
+import { check } from './handlers/check.js';
+import { listNodes, setNodeLag } from './handlers/geoNodes.js';
+import { postReceive } from './handlers/postReceive.js';
+import { pushReferrer } from './handlers/pushReferrer.js';
+import type { Handler } from './serverContext.js';
+
+/** The fixed names endpoints are counted and logged by; never a raw path. */
+export type Endpoint = 'post_receive' | 'push_referrer' | 'check' | 'geo_nodes' | 'liveness' | 'readiness' | 'metrics' | 'other';
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** Matched against the path after the API prefix; groups are the handler's params. */
+  readonly path: RegExp;
+  readonly endpoint: Endpoint;
+  /** Which credential opens it: the one place this is decided. */
+  readonly auth: AuthKind;
+  readonly handler: Handler;
+}
+
+/** The internal API (contract section 7), under /api/v4/internal, behind an optional prefix. */
+export const API_ROUTES: readonly Route[] = [
+  { method: 'POST', path: /^\/post_receive$/, endpoint: 'post_receive', auth: 'jwt', handler: postReceive },
+  { method: 'GET', path: /^\/check$/, endpoint: 'check', auth: 'jwt', handler: check },
+  { method: 'POST', path: /^\/geo\/push_referrer$/, endpoint: 'push_referrer', auth: 'frontend-or-jwt', handler: pushReferrer },
+  { method: 'GET', path: /^\/geo\/nodes$/, endpoint: 'geo_nodes', auth: 'jwt', handler: listNodes },
+  { method: 'PUT', path: /^\/geo\/nodes\/([0-9]{1,15})$/, endpoint: 'geo_nodes', auth: 'jwt', handler: setNodeLag },
+];
+
+/** The API URL may carry a prefix (`http://host/prefix`): what comes before /api/v4/internal is not ours to judge. */
+const API_PATH = /^(?:\/[^?]*)?\/api\/v4\/internal(\/[^?]*)$/;
+
+export type RouteMatch = { readonly route: Route; readonly params: readonly string[] } | { readonly wrongMethod: Endpoint } | undefined;
+
+export function matchRoute(routes: readonly Route[], method: string | undefined, path: string): RouteMatch {
+  const inner = API_PATH.exec(path)?.[1];
+  if (inner === undefined) return undefined;
+  let wrongMethod: Endpoint | undefined;
+  for (const route of routes) {
+    const match = route.path.exec(inner);
+    if (!match) continue;
+    if (route.method === method) return { route, params: match.slice(1) };
+    wrongMethod = route.endpoint;
+  }
+  return wrongMethod === undefined ? undefined : { wrongMethod };
+}

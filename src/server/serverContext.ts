@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import type { GeoSite } from './geoSite.js';
+import type { ReferrerStore } from './stores/referrerStore.js';
+
+/** What every handler may use: the site, the store, the settings. */
+export interface ServerContext {
+  readonly site: GeoSite;
+  readonly store: ReferrerStore;
+  /** Find referrers by upstream's racy actor+repository key too. */
+  readonly legacy: boolean;
+  readonly version: string;
+  readonly now: () => number;
+  readonly maxBodyBytes: number;
+  /** post_receive answers being computed, by correlation id and push, so a retry waits for the first. */
+  readonly inFlight: Map<string, Promise<string>>;
+}
+
+/** A handler's answer; the server writes it and logs it. */
+export interface Answer {
+  readonly status: number;
+  readonly body?: string;
+  readonly contentType?: string;
+}
+
+/** One endpoint's work. `record` is the request's log line, which it may add to (never a secret). */
+export type Handler = (request: IncomingMessage, params: readonly string[], record: Record<string, unknown>, context: ServerContext) => Promise<Answer>;
+
+export function errorAnswer(status: number, message: string): Answer {
+  return { status, body: JSON.stringify({ message }) };
+}
+
+export function jsonAnswer(status: number, value: unknown): Answer {
+  return { status, body: JSON.stringify(value) };
+}
