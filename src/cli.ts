@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { deployConfigCommand } from './commands/deployConfig.js';
 import { installCommand } from './commands/install.js';
 import { labCommand } from './commands/lab.js';
 import { postReceiveCommand } from './commands/postReceive.js';
@@ -22,6 +23,7 @@ export async function runCli(shell: Shell): Promise<void> {
     .command(checkCommand(shell))
     .command(labCommand(shell))
     .command(demoCommand(shell))
+    .command(deployConfigCommand(shell))
     .demandCommand(1, 'name a command')
     // Flags are read by their own names; camelCase copies would only double every error.
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })

@@ -9,6 +9,8 @@ export interface InstallerArgs {
   readonly recursive: boolean;
   readonly dryRun: boolean;
   readonly configFile: string | undefined;
+  /** Install a command that would not last (npx's cache). */
+  readonly force?: boolean;
 }
 
 export function installCommand(shell: Shell): CommandModule {
@@ -16,13 +18,19 @@ export function installCommand(shell: Shell): CommandModule {
     command: 'install <repo..>',
     describe: 'install the hook into bare repositories, keeping any post-receive hook already there',
     builder: (yargs) =>
-      withTargets(yargs).options({ config: { type: 'string', requiresArg: true, describe: 'the JSON config file the installed hook will use' } }),
+      withTargets(yargs)
+        .options({
+          config: { type: 'string', requiresArg: true, describe: 'the JSON config file the installed hook will use' },
+          force: { type: 'boolean', describe: 'install even a command that will not last (inside npx\'s cache)' },
+        })
+        .example('$0 install --recursive /var/opt/gitlab/git-data/repositories --config /etc/geo-hook/config.json', 'every bare repository under the folder'),
     handler: async (argv) => {
       await runInstaller(shell, 'install', {
         targets: argv.repo as string[],
         recursive: argv.recursive === true,
         dryRun: argv['dry-run'] === true,
         configFile: argv.config as string | undefined,
+        force: argv.force === true,
       });
     },
   };
@@ -50,6 +58,10 @@ export async function runInstaller(shell: Shell, action: 'install' | 'uninstall'
         throw new UsageError(`config file ${configFile} does not exist`, 'ECONFIG');
       });
     }
+    const { judgeHookCommand } = await import('../installer/hookCommand.js');
+    const judged = await judgeHookCommand(shell.self);
+    if (judged.refusals.length > 0 && args.force !== true) throw new UsageError(judged.refusals[0]!, 'EUNSTABLE');
+    for (const line of [...judged.refusals, ...judged.warnings]) shell.stderr.write(`geo-hook: warning: ${line}\n`);
     script = hookScript(shell.self, configFile);
   }
   const progress = shell.stderr.isTTY === true;

@@ -5,7 +5,9 @@ import { simpleGit } from 'simple-git';
 import { renderMessages } from '../hook/renderMessages.js';
 import { geoMessages } from '../server/geoMessages.js';
 import { secondaryNode } from '../server/geoSite.js';
-import type { Lab } from './startLab.js';
+import type { GeoSite } from '../server/geoSite.js';
+import type { LabAccount } from './createFrontEnd.js';
+import type { LabFixture } from './fixtureRepositories.js';
 import { asRemoteText, remoteText, summarise } from './readPushOutput.js';
 
 /** The three races of contract section 1. */
@@ -60,11 +62,27 @@ export function routesFor(scenario: ScenarioId, concurrency: number, secondaries
 }
 
 /**
+ * Where the pushes go: the lab, or any front end serving the lab's fixture
+ * repositories (the tests' nginx and Apache).
+ */
+export interface ScenarioTarget {
+  readonly fixture: LabFixture;
+  readonly site: GeoSite;
+  /** Holds repositories/<path>.git, cloned from when there is no cloneUrl. */
+  readonly dir: string;
+  pushUrl(repositoryPath: string, nodeId?: number, account?: LabAccount): string;
+  /** Where the pushers clone from; the bare repository by default. */
+  cloneUrl?(repositoryPath: string): string;
+  /** The lab's push barrier; a front end without one lets pushes go as they come. */
+  readonly barrier?: { arm(count: number): void };
+}
+
+/**
  * Runs a scenario with real `git push` clients: every round, `concurrency`
  * pushes by one deploy key to one repository at once, each on its own branch,
  * held by the lab until all have done their receive-pack step.
  */
-export async function runScenario(lab: Lab, scenario: ScenarioId, options: ScenarioOptions): Promise<PushOutcome[]> {
+export async function runScenario(lab: ScenarioTarget, scenario: ScenarioId, options: ScenarioOptions): Promise<PushOutcome[]> {
   const account = lab.fixture.accounts.find((candidate) => candidate.glId.startsWith('key-')) ?? lab.fixture.accounts[0]!;
   const recipe = lab.fixture.repositories.find((candidate) => candidate.path === (options.repositoryPath ?? candidate.path))!;
   // Secondaries that show a lag, so a wrong one is visible; most lagged first.
@@ -76,11 +94,11 @@ export async function runScenario(lab: Lab, scenario: ScenarioId, options: Scena
   const workRoot = await mkdtemp(path.join(tmpdir(), 'geo-hook-pushers-'));
   const env = { PATH: options.path, HOME: workRoot, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
   try {
-    const bare = path.join(lab.dir, 'repositories', `${recipe.path}.git`);
+    const source = lab.cloneUrl ? lab.cloneUrl(recipe.path) : path.join(lab.dir, 'repositories', `${recipe.path}.git`);
     const clones = await Promise.all(
       routes.map(async (_, i) => {
         const dir = path.join(workRoot, `pusher-${i}`);
-        await simpleGit({ baseDir: workRoot, allowEnvironment: ALLOW_ENVIRONMENT }).env(env).clone(bare, dir);
+        await simpleGit({ baseDir: workRoot, allowEnvironment: ALLOW_ENVIRONMENT }).env(env).clone(source, dir);
         const git = simpleGit({ baseDir: dir, timeout: { block: PUSH_TIMEOUT_MS }, allowEnvironment: ALLOW_ENVIRONMENT }).env(env);
         for (const [key, value] of [['user.name', `CI job ${i}`], ['user.email', `ci-${i}@geo-hook.invalid`], ['commit.gpgSign', 'false'], ['gc.auto', '0']] as const) {
           await git.addConfig(key, value);
@@ -90,7 +108,7 @@ export async function runScenario(lab: Lab, scenario: ScenarioId, options: Scena
     );
     const outcomes: PushOutcome[] = [];
     for (let round = 1; round <= options.rounds; round++) {
-      lab.barrier.arm(routes.length);
+      lab.barrier?.arm(routes.length);
       const roundOutcomes = await Promise.all(
         routes.map(async (nodeId, i) => {
           const { dir, git } = clones[i]!;
@@ -127,7 +145,7 @@ export async function runScenario(lab: Lab, scenario: ScenarioId, options: Scena
       );
       outcomes.push(...roundOutcomes);
     }
-    lab.barrier.arm(0);
+    lab.barrier?.arm(0);
     return outcomes;
   } finally {
     await rm(workRoot, { recursive: true, force: true });
@@ -135,7 +153,7 @@ export async function runScenario(lab: Lab, scenario: ScenarioId, options: Scena
 }
 
 /** What a push through nodeId must show, as git prints it: the server's messages, rendered by the hook. */
-export function expectedText(lab: Lab, repositoryPath: string, nodeId: number | undefined): string {
+export function expectedText(lab: ScenarioTarget, repositoryPath: string, nodeId: number | undefined): string {
   return asRemoteText(renderMessages(geoMessages(lab.site, repositoryPath, secondaryNode(lab.site, nodeId))));
 }
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isRecord } from '../shared/isRecord.js';
 import { GL_REPOSITORY } from '../shared/identifiers.js';
 
@@ -9,6 +10,11 @@ export interface GeoNode {
   readonly primary: boolean;
   /** Current replication lag in seconds; changed while the server runs. */
   lagSeconds: number;
+  /**
+   * A secondary's addresses (IP or CIDR), as the primary's web server sees
+   * them: only these may push under /-/push_from_secondary/<its id>/.
+   */
+  readonly addresses: readonly string[];
 }
 
 /** The Geo installation: its nodes, and where each repository lives on the primary. */
@@ -33,14 +39,18 @@ export function parseGeoSite(text: string, source: string): GeoSite {
   json.nodes.forEach((raw: unknown, index) => {
     const where = `${source}: nodes[${index}]`;
     if (!isRecord(raw)) throw new Error(`${where} is not an object`);
-    const { id, name, url, primary, lag_seconds: lag = 0 } = raw;
+    const { id, name, url, primary, lag_seconds: lag = 0, addresses = [] } = raw;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new Error(`${where}.id must be a positive integer`);
     if (nodes.has(id)) throw new Error(`${where}.id ${id} is used twice`);
     if (typeof name !== 'string' || name === '') throw new Error(`${where}.name must be a non-empty string`);
     if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) throw new Error(`${where}.url must be an http(s) URL`);
     if (typeof primary !== 'boolean') throw new Error(`${where}.primary must be true or false`);
     if (!isLag(lag)) throw new Error(`${where}.lag_seconds must be a whole number of seconds, 0 or more`);
-    nodes.set(id, { id, name, url: url.replace(/\/+$/, ''), primary, lagSeconds: lag });
+    if (!Array.isArray(addresses) || !addresses.every((address) => typeof address === 'string' && isAddress(address))) {
+      throw new Error(`${where}.addresses must be a list of IP addresses or CIDR ranges, like "192.0.2.10" or "2001:db8::/64"`);
+    }
+    if (primary === true && addresses.length > 0) throw new Error(`${where}.addresses is for secondaries: the primary does not push from a secondary`);
+    nodes.set(id, { id, name, url: url.replace(/\/+$/, ''), primary, lagSeconds: lag, addresses });
   });
   const primaries = [...nodes.values()].filter((node) => node.primary);
   if (primaries.length !== 1) throw new Error(`${source} must have exactly one primary node, not ${primaries.length}`);
@@ -55,6 +65,14 @@ export function parseGeoSite(text: string, source: string): GeoSite {
     repositories.set(glRepository, repoPath);
   }
   return { nodes, primary: primaries[0]!, repositories };
+}
+
+/** An IPv4 or IPv6 address, with an optional prefix length: what nginx's geo and Apache's Require ip take. */
+export function isAddress(value: string): boolean {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^(?:0|[1-9][0-9]{0,2})$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 export function isLag(value: unknown): value is number {

@@ -44,7 +44,7 @@ export function suiteNeeding<T>(title: string, needs: NeedsOptions, context?: T)
   const real = suite<T>(title, context ?? ({} as T));
   if (needs.onlyInPass !== undefined && needs.onlyInPass !== TEST_PASS) return inert(real, () => {});
   const missing = (needs.tools ?? []).filter((tool) => findTool(tool) === '');
-  if (missing.length === 0) return real;
+  if (missing.length === 0) return loudHooks(real);
   const why = `${missing.join(', ')} not installed (apt-get install ${missing.map(debianPackage).join(' ')}; .ci/run installs it)`;
   if (IN_CI) {
     real(`${title}: needs ${why}`, () => {
@@ -54,6 +54,26 @@ export function suiteNeeding<T>(title: string, needs: NeedsOptions, context?: T)
   }
   console.log(`\n  ${title}: SKIPPED, ${why}\n`);
   return inert(real, (name) => real.skip(name));
+}
+
+/**
+ * uvu swallows an error thrown by a before or after hook (its runner returns
+ * from a finally block) and shows the suite's tests as not passed, without a
+ * word: say what broke.
+ */
+function loudHooks<T>(real: Test<T>): Test<T> {
+  const loud = (kind: string, original: (fn: (context: T) => void | Promise<void>) => void) => (fn: (context: T) => void | Promise<void>) =>
+    original(async (context: T) => {
+      try {
+        await fn(context);
+      } catch (error) {
+        console.error(`\n  ${kind} hook of "${(context as { __suite__?: string }).__suite__ ?? ''}" failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        throw error;
+      }
+    });
+  const before = Object.assign(loud('before', real.before), { each: real.before.each });
+  const after = Object.assign(loud('after', real.after), { each: real.after.each });
+  return Object.assign(real, { before, after });
 }
 
 /** A suite whose tests and hooks do nothing but what `onTest` says; run() still reports it. */

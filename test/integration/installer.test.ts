@@ -1,11 +1,12 @@
-import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { remoteText } from '../../src/lab/readPushOutput.js';
 import { json, startFakeApi } from '../helpers/fakeApi.js';
-import { cleanEnv, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
+import { cleanEnv, geoHookCommand, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
 import { makeBareRepository, makeWorkRepository, snapshot } from '../helpers/repositories.js';
 
 const ORIGINAL = '#!/bin/sh\necho "original hook ran as $0 with GL_ID=$GL_ID"\nwhile read old new ref; do echo "original saw $ref"; done\n';
@@ -131,7 +132,8 @@ test('--recursive finds every bare repository under folders; failures are one li
     assert.match(result.stdout, /^failed +.*broken\.git \(hooks is not a folder\)$/m);
     assert.match(result.stdout, /^failed +.*unwritable\.git \(cannot change its hooks: .*\)$/m);
     assert.match(result.stdout, /^32 repositories: 30 installed, 2 failed$/m);
-    assert.is(result.stderr, '');
+    // Nothing on stderr but, where the checkout itself is private, the warning that git's user could not run it.
+    assert.is(result.stderr.split('\n').filter((line) => line !== '' && !/^geo-hook: warning: .* cannot be entered by other users: git runs the hook as/.test(line)).join('\n'), '');
     for (const repo of repos) assert.match(await readFile(path.join(repo, 'hooks/post-receive'), 'utf8'), /geo-hook: installed by geo-hook/);
 
     const notBare = await runGeoHook(['install', path.join(root, 'group-0', 'a-work-tree'), repos[0]!]);
@@ -139,6 +141,49 @@ test('--recursive finds every bare repository under folders; failures are one li
     assert.is(notBare.code, 1);
     const uninstall = await runGeoHook(['uninstall', '-r', root]);
     assert.match(uninstall.stdout, /30 uninstalled/);
+  });
+});
+
+test("install refuses a command inside npx's cache (with the way out), and --force installs it anyway", async () => {
+  await withTempDir(async (dir) => {
+    const bare = await makeBareRepository(path.join(dir, 'n.git'));
+    // geo-hook as npx leaves it: under ~/.npm/_npx/<hash>/node_modules.
+    const [command, args] = geoHookCommand();
+    const cached = path.join(dir, '.npm/_npx/0123abcd/node_modules/geo-hook/dist');
+    await mkdir(cached, { recursive: true });
+    const file = args.at(-1) ?? command;
+    await copyFile(file, path.join(cached, path.basename(file)));
+    await chmod(path.join(cached, path.basename(file)), 0o755);
+    if (args.length > 0) await copyFile(path.join(path.dirname(file), 'geo-hook-cli.cjs'), path.join(cached, 'geo-hook-cli.cjs'));
+    const npx: [string, string[]] = args.length === 0 ? [path.join(cached, path.basename(file)), []] : [command, [...args.slice(0, -1), path.join(cached, path.basename(file))]];
+
+    const refused = await runGeoHook(['install', bare], { command: npx });
+    assert.equal([refused.code, refused.stdout], [2, '']);
+    assert.match(refused.stderr, /^geo-hook: the hook would run .*_npx.*, inside npm's cache \(npx\), which is emptied without warning: install geo-hook for good .* or pass --force\n$/);
+    assert.not.ok(existsSync(path.join(bare, 'hooks/geo-hook.json')), 'nothing installed');
+
+    const forced = await runGeoHook(['install', bare, '--force'], { command: npx });
+    assert.is(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /^geo-hook: warning: the hook would run .*_npx/m);
+    assert.match(await readFile(path.join(bare, 'hooks/post-receive'), 'utf8'), /_npx/);
+  });
+});
+
+test("install warns when git's user could not run the command, and says who must", async () => {
+  await withTempDir(async (dir) => {
+    const bare = await makeBareRepository(path.join(dir, 'w.git'));
+    const [command, args] = geoHookCommand();
+    const own = path.join(dir, 'private');
+    await mkdir(own, { mode: 0o700 });
+    await chmod(dir, 0o755);
+    const file = args.at(-1) ?? command;
+    await copyFile(file, path.join(own, path.basename(file)));
+    await chmod(path.join(own, path.basename(file)), 0o755);
+    if (args.length > 0) await copyFile(path.join(path.dirname(file), 'geo-hook-cli.cjs'), path.join(own, 'geo-hook-cli.cjs'));
+    const privateCommand: [string, string[]] = args.length === 0 ? [path.join(own, path.basename(file)), []] : [command, [...args.slice(0, -1), path.join(own, path.basename(file))]];
+    const result = await runGeoHook(['install', bare], { command: privateCommand });
+    assert.is(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`^geo-hook: warning: ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(holding ${path.basename(file).replace('.', '\\.')}\\) cannot be entered by other users: git runs the hook as the user that runs git`, 'm'));
   });
 });
 
