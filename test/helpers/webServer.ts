@@ -142,19 +142,36 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/**
+ * A daemon started in a process group of its own, so that stopping it stops
+ * every process it forked (fcgiwrap's children outlive their parent
+ * otherwise, and hold the test's pipes open).
+ */
 function daemon(child: ChildProcess): Daemon {
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // Already gone.
+    }
+  };
   return {
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(killer);
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        signal('SIGTERM');
+        const killer = setTimeout(() => signal('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(killer);
+      }
+      // What the leader left behind.
+      signal('SIGKILL');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     },
   };
 }
@@ -185,6 +202,7 @@ export async function startFcgiwrap(site: GitSite): Promise<{ socket: string; da
   const child = spawn('setpriv', [`--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--', findTool('fcgiwrap'), '-c', '8', '-s', `unix:${socket}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: '/usr/bin:/bin' },
+    detached: true,
   });
   const running = daemon(child);
   await waitFor(
@@ -242,7 +260,7 @@ http {
   const nginx = findTool('nginx');
   const check = spawnSync(nginx, ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nginx -t (${name}): ${check.stderr}`);
-  const child = spawn(nginx, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nginx, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const running = daemon(child);
   await waitFor(() => listening(address, port), `nginx ${name}`, running.output);
   return { ...running, port, address, prefix };
@@ -312,7 +330,7 @@ Include ${prefix}/site.conf
   const args = ['-d', prefix, '-f', path.join(prefix, 'apache2.conf')];
   const check = spawnSync(apache, [...args, '-t'], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`apache2 -t (${name}): ${check.stderr}`);
-  const child = spawn(apache, [...args, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(apache, [...args, '-DFOREGROUND'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const running = daemon(child);
   await waitFor(() => listening(address, port), `apache ${name}`, running.output);
   return { ...running, port, address, prefix };
