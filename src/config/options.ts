@@ -47,6 +47,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     env: 'GEO_HOOK_API_URL',
     type: 'string',
     default: DEFAULT_API_URL,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'internal API: http://host[:port][/prefix], https://…, or http+unix://<%-encoded socket path>',
     check: (value) => {
       const parsed = parseApiUrl(value);
@@ -59,6 +60,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'string',
     default: undefined,
     isPath: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'file holding the shared secret that signs the API token',
   },
   timeout: {
@@ -66,6 +68,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     env: 'GEO_HOOK_TIMEOUT',
     type: 'number',
     default: 10,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'seconds the whole hook run may take, retries included',
     check: (value) => (value > 0 && value <= MAX_TIMEOUT_SECONDS ? undefined : `must be above 0 and at most ${MAX_TIMEOUT_SECONDS}`),
   },
@@ -75,15 +78,24 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'string',
     default: undefined,
     isPath: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'PEM file of certificate authorities to trust for an https:// API',
   },
-  user: { flag: 'user', env: 'GEO_HOOK_USER', type: 'string', default: undefined, describe: 'HTTP basic auth user, on top of the token' },
+  user: {
+    flag: 'user',
+    env: 'GEO_HOOK_USER',
+    type: 'string',
+    default: undefined,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: 'HTTP basic auth user, on top of the token',
+  },
   password: {
     flag: 'password',
     env: 'GEO_HOOK_PASSWORD',
     type: 'string',
     default: undefined,
     secret: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'HTTP basic auth password (prefer the environment or the config file: flags show in ps)',
   },
   logFile: {
@@ -92,6 +104,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'string',
     default: undefined,
     isPath: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'append one JSON line per hook run to this file',
   },
   listen: {
@@ -99,6 +112,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     env: 'GEO_HOOK_LISTEN',
     type: 'string',
     default: DEFAULT_LISTEN,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: host:port, or the path of a Unix socket, to listen on',
     check: (value) => (parseListen(value) ? undefined : 'must be host:port or an absolute socket path'),
   },
@@ -108,6 +122,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'string',
     default: undefined,
     isPath: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: JSON file of the Geo nodes and projects',
   },
   store: {
@@ -115,6 +130,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     env: 'GEO_HOOK_STORE',
     type: 'string',
     default: 'memory',
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: where referrers are kept: "memory", or a redis:// URL',
     check: (value) => (value === 'memory' || /^rediss?:\/\//.test(value) ? undefined : 'must be "memory" or a redis:// URL'),
   },
@@ -123,6 +139,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     env: 'GEO_HOOK_LEGACY',
     type: 'boolean',
     default: false,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: "serve: also look referrers up by upstream's racy actor+repository key",
   },
   frontendTokenFile: {
@@ -131,6 +148,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'string',
     default: undefined,
     isPath: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: file holding the token a web server sends to push_referrer (Authorization: Bearer); that endpoint only',
   },
 };

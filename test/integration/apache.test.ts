@@ -96,6 +96,7 @@ test('the prefix: refused from an address that is not a secondary, and to a seco
   assert.is(await statusFrom(PRIMARY_ADDRESS, `${base}/-/push_from_secondary/2/group/project.git/info/refs?service=git-receive-pack`, auth), 403);
   assert.is(await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/-/push_from_secondary/3/group/project.git/info/refs?service=git-receive-pack`, auth), 403);
   assert.is(await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/-/push_from_secondary/2/group/project.git/info/refs?service=git-receive-pack`, auth), 200);
+  assert.is(await statusFrom(PRIMARY_ADDRESS, `${base}/-/push_from_secondary/2/group/project.git/git-receive-pack`, auth), 403);
   // And a push still needs a user there.
   assert.is(await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/-/push_from_secondary/2/group/project.git/info/refs?service=git-receive-pack`, {}), 401);
 });

@@ -157,6 +157,10 @@ for (const mode of ['geo-node-id', 'correlation'] as Mode[]) {
     // Secondary eu (127.0.0.2) claiming ap's id 3: refused too (a secondary sends only its own id; this one is forged).
     const forged = await statusFrom(SECONDARY_ADDRESSES[2]!, `http://${primary.address}:${primary.port}/-/push_from_secondary/3/group/project.git/info/refs?service=git-receive-pack`, { authorization: auth });
     assert.is(forged, 403);
+    // The push itself, not only its advertisement, is refused (a client may skip the advertisement).
+    for (const from of [PRIMARY_ADDRESS, SECONDARY_ADDRESSES[3]!]) {
+      assert.is(await statusFrom(from, `http://${primary.address}:${primary.port}/-/push_from_secondary/2/group/project.git/git-receive-pack`, { authorization: auth }), 403, from);
+    }
   });
 
   test("the client's Authorization never reaches the hook's environment", async ({ deployment }) => {

@@ -1,0 +1,70 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { OPTIONS, parseListen } from '../../src/config/options.js';
+
+test('flags, environment variables and file keys as contract section 9 names them', () => {
+  const expected: Record<string, [string, string, string]> = {
+    apiUrl: ['api-url', 'GEO_HOOK_API_URL', 'string'],
+    secretFile: ['secret-file', 'GEO_HOOK_SECRET_FILE', 'string'],
+    timeout: ['timeout', 'GEO_HOOK_TIMEOUT', 'number'],
+    caFile: ['ca-file', 'GEO_HOOK_CA_FILE', 'string'],
+    user: ['user', 'GEO_HOOK_USER', 'string'],
+    password: ['password', 'GEO_HOOK_PASSWORD', 'string'],
+    logFile: ['log-file', 'GEO_HOOK_LOG_FILE', 'string'],
+    listen: ['listen', 'GEO_HOOK_LISTEN', 'string'],
+    nodesFile: ['nodes-file', 'GEO_HOOK_NODES_FILE', 'string'],
+    store: ['store', 'GEO_HOOK_STORE', 'string'],
+    legacy: ['legacy', 'GEO_HOOK_LEGACY', 'boolean'],
+    frontendTokenFile: ['frontend-token-file', 'GEO_HOOK_FRONTEND_TOKEN_FILE', 'string'],
+  };
+  const actual = Object.fromEntries(Object.entries(OPTIONS).map(([key, spec]) => [key, [spec.flag, spec.env, spec.type]]));
+  assert.equal(actual, expected);
+});
+
+test('defaults, and which settings are paths (relative to the config file) or secrets', () => {
+  const defaults = Object.fromEntries(Object.entries(OPTIONS).map(([key, spec]) => [key, spec.default]));
+  assert.equal(defaults, {
+    apiUrl: 'http://127.0.0.1:8080',
+    secretFile: undefined,
+    timeout: 10,
+    caFile: undefined,
+    user: undefined,
+    password: undefined,
+    logFile: undefined,
+    listen: '127.0.0.1:8080',
+    nodesFile: undefined,
+    store: 'memory',
+    legacy: false,
+    frontendTokenFile: undefined,
+  });
+  const paths = Object.entries(OPTIONS).filter(([, spec]) => spec.isPath === true).map(([key]) => key);
+  assert.equal(paths.sort(), ['caFile', 'frontendTokenFile', 'logFile', 'nodesFile', 'secretFile']);
+  assert.equal(Object.entries(OPTIONS).filter(([, spec]) => spec.secret === true).map(([key]) => key), ['password']);
+});
+
+test('the checks of timeout, store and listen', () => {
+  const check = <K extends keyof typeof OPTIONS>(key: K, value: unknown) => (OPTIONS[key].check as (v: unknown) => string | undefined)(value);
+  assert.is(check('timeout', 0.1), undefined);
+  assert.is(check('timeout', 3600), undefined);
+  for (const bad of [0, -1, 3600.5]) assert.is(check('timeout', bad), 'must be above 0 and at most 3600');
+  assert.is(check('store', 'memory'), undefined);
+  assert.is(check('store', 'redis://127.0.0.1:6379'), undefined);
+  assert.is(check('store', 'rediss://r.example:6380/0'), undefined);
+  for (const bad of ['Memory', 'mem', 'http://redis', 'x redis://a', '']) assert.is(check('store', bad), 'must be "memory" or a redis:// URL', bad);
+  assert.is(check('listen', '127.0.0.1:80'), undefined);
+  assert.is(check('listen', 'localhost'), 'must be host:port or an absolute socket path');
+  assert.is(check('apiUrl', 'http://a'), undefined);
+  assert.is(check('apiUrl', 'ftp://a'), 'must start with http://, https:// or http+unix://');
+});
+
+test('parseListen: host:port, [IPv6]:port, a socket path; nothing else', () => {
+  assert.equal(parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
+  assert.equal(parseListen('localhost:0'), { host: 'localhost', port: 0 });
+  assert.equal(parseListen('[::1]:65535'), { host: '::1', port: 65535 });
+  assert.equal(parseListen('/run/geo-hook/api.socket'), { socketPath: '/run/geo-hook/api.socket' });
+  for (const bad of ['', '8080', ':8080', 'host:', 'host:65536', 'host:123456', 'a b:80', 'host:80 ', ' host:80', '[::1:80', 'run/api.socket', '::1:80', 'host:8o']) {
+    assert.is(parseListen(bad), undefined, bad);
+  }
+});
+
+test.run();
