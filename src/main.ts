@@ -15,6 +15,7 @@ function makeShell(): Shell {
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
+    nodeVersion: process.version,
     // Only install and the lab need it; a hook run does not pay for finding out.
     get self() {
       return selfCommand();

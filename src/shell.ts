@@ -6,6 +6,8 @@ export interface Shell {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** The Node.js runtime's version (process.version): the embedded one in the executable. */
+  readonly nodeVersion: string;
   /** How to run this same geo-hook again (for hooks it installs): the executable, or node and the script. */
   readonly self: readonly string[];
   /** Standard input, made on first use (a stream, and the modules behind it, cost every run that does not need it). */

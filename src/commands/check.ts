@@ -22,6 +22,7 @@ export function checkCommand(shell: Shell): CommandModule {
         repositories: ((argv.repo as string[] | undefined) ?? []).map((repo) => path.resolve(shell.cwd, repo)),
         self: shell.self,
         version: VERSION,
+        runtimeVersion: shell.nodeVersion,
         now: Date.now,
         send: sendRequest,
       });

@@ -11,6 +11,7 @@ import type { ApiRequest } from '../hook/buildRequest.js';
 import { type ApiUrl, parseApiUrl } from '../shared/apiUrl.js';
 import { JWT_LEEWAY_SECONDS, secretFromFile } from '../shared/jwt.js';
 import { readHookScript, shellQuote } from './hookScript.js';
+import { judgeRuntime } from './nodeSupport.js';
 
 export interface CheckResult {
   readonly status: 'ok' | 'warn' | 'fail';
@@ -24,6 +25,8 @@ export interface CheckInputs {
   readonly repositories: readonly string[];
   readonly self: readonly string[];
   readonly version: string;
+  /** The Node.js geo-hook runs on (process.version). */
+  readonly runtimeVersion: string;
   readonly now: () => number;
   readonly send: (request: ApiRequest, options: SendOptions) => Promise<SendResult>;
 }
@@ -35,6 +38,8 @@ const SKEW_WARN_SECONDS = 30;
 export async function checkInstallation(inputs: CheckInputs): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const add = (result: CheckResult) => results.push(result);
+  // Said first, and never a failure: the hook still works on an old runtime.
+  add(judgeRuntime(inputs.runtimeVersion, inputs.now()));
   let config: Config;
   try {
     config = resolveConfig(inputs.sources);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -162,6 +162,14 @@ export async function geoHookAsNobody(dir: string): Promise<[string, string[]]> 
   const copy = path.join(own, path.basename(file));
   await copyFile(file, copy);
   await chmod(copy, 0o755);
-  const run = args.length === 0 ? [copy] : [command, ...args.slice(0, -1), copy];
+  // node itself (the pinned one in node_modules) may sit in a folder nobody cannot enter: then a copy too.
+  let node = command;
+  const nobodyRuns = spawnSync('setpriv', [`--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--', '/bin/sh', '-c', 'test -x "$0"', command]);
+  if (args.length > 0 && nobodyRuns.status !== 0) {
+    node = path.join(own, 'node');
+    await copyFile(command, node);
+    await chmod(node, 0o755);
+  }
+  const run = args.length === 0 ? [copy] : [node, ...args.slice(0, -1), copy];
   return ['setpriv', [`--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--', ...run]];
 }

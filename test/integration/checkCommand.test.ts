@@ -21,6 +21,8 @@ test('a good installation: every check ok, exit 0', async () => {
       const lines = result.stdout.trim().split('\n');
       assert.ok(lines.every((line) => line.startsWith('ok ')), result.stdout);
       assert.match(result.stdout, /the API accepts our token/);
+      // The runtime: the tests run on the pinned Node 24 (npm test), the executable embeds it.
+      assert.match(result.stdout, /^ok {4}runtime node v24\.\d+\.\d+ \(supported until 2028-04-30\)$/m);
       assert.match(result.stdout, /clock agrees with the API's|clock is [01] s/);
       assert.match(result.stdout, /a\.git: the hook is installed, executable, and runs this geo-hook/);
       assert.not.match(result.stdout, /check-secret/);

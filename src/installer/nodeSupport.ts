@@ -1,0 +1,27 @@
+/**
+ * When each Node.js release line stops getting security releases
+ * (nodejs.org's release schedule). A hook that runs on every push must not
+ * carry a runtime past that date.
+ */
+export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = {
+  18: '2025-04-30',
+  20: '2026-04-30',
+  22: '2027-04-30',
+  24: '2028-04-30',
+  26: '2029-04-30',
+};
+
+export type RuntimeSupport = { readonly status: 'ok' | 'warn'; readonly what: string; readonly fix?: string };
+
+/** The runtime geo-hook runs on, judged against the schedule at `now`. */
+export function judgeRuntime(version: string, now: number): RuntimeSupport {
+  const major = Number(/^v?(\d+)\./.exec(version)?.[1]);
+  const end = NODE_END_OF_LIFE[major];
+  if (end === undefined) {
+    return { status: 'warn', what: `runtime node ${version}: not a long-term support line geo-hook knows`, fix: 'build geo-hook on a Node LTS (npm run build embeds the pinned one)' };
+  }
+  if (now >= Date.parse(`${end}T00:00:00Z`)) {
+    return { status: 'warn', what: `runtime node ${version}: past its end of life (${end}), no security releases`, fix: 'rebuild geo-hook on a supported Node LTS (npm run build) and install that executable' };
+  }
+  return { status: 'ok', what: `runtime node ${version} (supported until ${end})` };
+}

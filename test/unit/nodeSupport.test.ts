@@ -1,0 +1,26 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { judgeRuntime } from '../../src/installer/nodeSupport.js';
+
+const at = (date: string) => Date.parse(`${date}T12:00:00Z`);
+
+test('a supported LTS is ok, with its end of life', () => {
+  assert.equal(judgeRuntime('v24.21.0', at('2026-11-25')), { status: 'ok', what: 'runtime node v24.21.0 (supported until 2028-04-30)' });
+  assert.equal(judgeRuntime('v20.20.2', at('2026-04-29')), { status: 'ok', what: 'runtime node v20.20.2 (supported until 2026-04-30)' });
+});
+
+test('past its end of life: a warning that says what to do', () => {
+  assert.equal(judgeRuntime('v20.20.2', at('2026-11-25')), {
+    status: 'warn',
+    what: 'runtime node v20.20.2: past its end of life (2026-04-30), no security releases',
+    fix: 'rebuild geo-hook on a supported Node LTS (npm run build) and install that executable',
+  });
+  assert.is(judgeRuntime('v20.0.0', Date.parse('2026-04-30T00:00:00Z')).status, 'warn', 'from the day itself');
+  assert.is(judgeRuntime('v24.0.0', at('2028-05-01')).status, 'warn');
+});
+
+test('a line it does not know (odd, or newer than the table): a warning', () => {
+  for (const version of ['v23.1.0', 'v99.0.0', 'garbage']) assert.is(judgeRuntime(version, at('2026-11-25')).status, 'warn', version);
+});
+
+test.run();
