@@ -12,14 +12,18 @@ export function serveCommand(shell: Shell): CommandModule {
         quiet: { type: 'boolean', describe: 'no log line per request' },
       }),
     handler: async (argv) => {
-      const [{ resolveConfig }, { readConfigFile }, { startApiServer }] = await Promise.all([
+      const [{ resolveConfig }, { readConfigFile }, { startApiServer }, { lineLog }] = await Promise.all([
         import('../config/resolveConfig.js'),
         import('./readConfigFile.js'),
         import('../server/startApiServer.js'),
+        import('../server/logLines.js'),
       ]);
       const flags = pickFlags(argv, SERVER_KEYS);
       const config = resolveConfig({ flags, env: shell.env, file: await readConfigFile(flags, shell.env) });
-      const log = argv.quiet === true ? () => {} : (record: Record<string, unknown>) => shell.stdout.write(`${JSON.stringify(record)}\n`);
+      // A closed log pipe drops lines, and never stops the server.
+      const toStdout = lineLog(shell.stdout);
+      shell.stderr.on('error', () => {});
+      const log = argv.quiet === true ? () => {} : toStdout;
       const running = await startApiServer(config, log);
       shell.stderr.write(`geo-hook serve: listening on ${running.url} (store: ${running.store.kind}${config.legacy ? ', legacy mode' : ''}); Ctrl-C stops\n`);
       shell.onStop(async () => {

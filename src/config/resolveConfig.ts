@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { isRecord } from '../shared/isRecord.js';
+import { redactUrl } from '../shared/redactUrl.js';
 import { type Config, type ConfigKey, type OptionSpec, OPTIONS } from './options.js';
 
 export interface ConfigSources {
@@ -61,7 +62,8 @@ function readConfigFile(filePath: string, text: string): Partial<Record<ConfigKe
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`config file ${filePath} is not valid JSON: ${(error as Error).message}`, 'ECONFIG');
+    // Never an excerpt: the file may hold a password. Where, by line and column, when the parser says.
+    throw new UsageError(`config file ${filePath} is not valid JSON${jsonErrorPlace(text, (error as Error).message)}`, 'ECONFIG');
   }
   if (!isRecord(json)) throw new UsageError(`config file ${filePath} must hold a JSON object`, 'ECONFIG');
   for (const key of Object.keys(json)) {
@@ -76,13 +78,13 @@ function readConfigFile(filePath: string, text: string): Partial<Record<ConfigKe
 /** Values from flags and the environment are text; the file's are JSON. */
 function coerce(spec: OptionSpec, raw: unknown, from: string, fromText: boolean): unknown {
   const bad = (expected: string) =>
-    new UsageError(`${from} ${spec.secret ? '(hidden)' : JSON.stringify(raw)} is not ${expected}`, 'ECONFIG');
+    new UsageError(`${from} ${shown(spec, raw)} is not ${expected}`, 'ECONFIG');
   switch (spec.type) {
     case 'string':
       if (typeof raw !== 'string' || raw === '') throw bad('a non-empty string');
       return raw;
     case 'number': {
-      const value = fromText && typeof raw === 'string' && /^\s*[0-9.]+\s*$/.test(raw) ? Number(raw) : raw;
+      const value = fromText && typeof raw === 'string' && /^\s*-?[0-9.]+\s*$/.test(raw) ? Number(raw) : raw;
       if (typeof value !== 'number' || !Number.isFinite(value)) throw bad('a number');
       return value;
     }
@@ -104,7 +106,18 @@ function where(spec: OptionSpec, source: string, filePath: string | undefined, k
 }
 
 function shown(spec: OptionSpec, value: unknown): string {
-  return spec.secret ? '(hidden)' : JSON.stringify(value);
+  if (spec.secret) return '(hidden)';
+  return JSON.stringify(typeof value === 'string' ? redactUrl(value) : value);
+}
+
+/** " (line L, column C)" from the parser's "position N", or nothing. */
+function jsonErrorPlace(text: string, parserMessage: string): string {
+  const position = /position (\d+)/.exec(parserMessage)?.[1];
+  if (position === undefined) return '';
+  const before = text.slice(0, Number(position));
+  const line = before.split('\n').length;
+  const column = Number(position) - before.lastIndexOf('\n');
+  return ` (line ${line}, column ${column})`;
 }
 
 /** The closest known key, for a typo; undefined when nothing is close. */

@@ -13,6 +13,7 @@ import { renderMessages } from './renderMessages.js';
 import type { SendOptions, SendResult } from './sendRequest.js';
 import type { ApiRequest } from './buildRequest.js';
 import { showControls } from './showControls.js';
+import { MAX_POST_RECEIVE_BYTES, mebibytes } from '../shared/limits.js';
 
 /** Everything the hook touches outside itself, so tests can run it without a process. */
 export interface HookIo {
@@ -33,7 +34,8 @@ export interface HookIo {
   readonly debug: ((line: string) => void) | undefined;
 }
 
-const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+// Standard input is part of the request: more than the request's limit can never be sent.
+const MAX_STDIN_BYTES = MAX_POST_RECEIVE_BYTES;
 const LOG_WRITE_MS = 1000;
 
 /**
@@ -77,9 +79,15 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     const updates = parseRefUpdates(await withDeadline(io.readStdin(), deadline, io.now, 'reading the ref updates on standard input'));
     refs = updates.length;
     debug(`${refs} ref update(s) for ${context.glRepository} by ${context.glId}`);
-    const secret = await readSecret(config, io);
+    // A dry run sends nothing: it needs no secret (the token it would sign is never shown).
+    const secret = io.dryRun && config.secretFile === undefined ? 'dry-run' : await readSecret(config, io);
     const api = parseApiUrl(config.apiUrl) as ApiUrl;
     const request = buildRequest({ api, context, updates, secret, nowSeconds: Math.floor(io.now() / 1000), version: io.version });
+
+    const size = Buffer.byteLength(request.body ?? '');
+    if (size > MAX_POST_RECEIVE_BYTES) {
+      throw new UsageError(`the push is too large to report: its request would be ${size} bytes, over the API's limit of ${mebibytes(MAX_POST_RECEIVE_BYTES)}`, 'ETOOLARGE');
+    }
 
     if (io.dryRun) {
       io.writeStdout(describeRequest(request, config.user));

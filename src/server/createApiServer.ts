@@ -7,6 +7,7 @@ import { API_ROUTES, type Endpoint, matchRoute } from './routes.js';
 import { type Answer, type ServerContext, errorAnswer } from './serverContext.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
 import type { ReceivePackStep } from './validatePushReferrer.js';
+import { MAX_POST_RECEIVE_BYTES } from '../shared/limits.js';
 
 export interface ApiServerOptions {
   readonly site: GeoSite;
@@ -25,7 +26,7 @@ export interface ApiServerOptions {
 
 export type { ReceivePackStep };
 
-const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = MAX_POST_RECEIVE_BYTES;
 
 export type ApiServer = Server & {
   /** The receive-pack step for a front end in the same process. */

@@ -158,18 +158,29 @@ export async function geoHookAsNobody(dir: string): Promise<[string, string[]]> 
   const own = path.join(dir, 'as-nobody');
   await mkdir(own, { mode: 0o755 });
   await chmod(dir, 0o755);
-  const file = args.at(-1) ?? command;
-  const copy = path.join(own, path.basename(file));
-  await copyFile(file, copy);
-  await chmod(copy, 0o755);
+  const [copied, copiedArgs] = await copyGeoHook(own);
   // node itself (the pinned one in node_modules) may sit in a folder nobody cannot enter: then a copy too.
-  let node = command;
+  let node = copied;
   const nobodyRuns = spawnSync('setpriv', [`--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--', '/bin/sh', '-c', 'test -x "$0"', command]);
-  if (args.length > 0 && nobodyRuns.status !== 0) {
+  if (copiedArgs.length > 0 && nobodyRuns.status !== 0) {
     node = path.join(own, 'node');
     await copyFile(command, node);
     await chmod(node, 0o755);
   }
-  const run = args.length === 0 ? [copy] : [node, ...args.slice(0, -1), copy];
-  return ['setpriv', [`--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--', ...run]];
+  return ['setpriv', [`--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', '--', node, ...copiedArgs]];
+}
+
+/**
+ * A copy of the geo-hook under test in the folder (the executable, or the
+ * bundle with the second bundle it loads), and the command that runs it.
+ */
+export async function copyGeoHook(folder: string): Promise<[string, string[]]> {
+  const [command, args] = geoHookCommand();
+  const file = args.at(-1) ?? command;
+  const copy = path.join(folder, path.basename(file));
+  await copyFile(file, copy);
+  await chmod(copy, 0o755);
+  if (args.length === 0) return [copy, []];
+  await copyFile(path.join(path.dirname(file), 'geo-hook-cli.cjs'), path.join(folder, 'geo-hook-cli.cjs'));
+  return [command, [...args.slice(0, -1), copy]];
 }

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { createBareRepository, parseLabFixture } from '../../src/lab/fixtureRepositories.js';
 import type { ScenarioTarget } from '../../src/lab/raceScenarios.js';
 import { parseGeoSite } from '../../src/server/geoSite.js';
-import { FIXTURES, NOBODY, ROOT, type ServeProcess, geoHookCommand, makeTempDir, startServe } from './geoHook.js';
+import { FIXTURES, NOBODY, ROOT, type ServeProcess, copyGeoHook, makeTempDir, startServe } from './geoHook.js';
 import { freePort } from './redis.js';
 import { findTool } from './tools.js';
 
@@ -97,14 +97,7 @@ export async function startGitSite(options: { serveArgs?: string[] } = {}): Prom
   ]);
 
   // The executable, where the CGI user can run it (the checkout's folders may be private).
-  const [command, args] = geoHookCommand();
-  const file = args.at(-1) ?? command;
-  const copy = path.join(hookDir, path.basename(file));
-  await copyFile(file, copy);
-  await chmod(copy, 0o755);
-  // The bundle loads the rest of geo-hook from the file beside it.
-  if (args.length > 0) await copyFile(path.join(path.dirname(file), 'geo-hook-cli.cjs'), path.join(hookDir, 'geo-hook-cli.cjs'));
-  const geoHook: [string, string[]] = args.length === 0 ? [copy, []] : [command, [...args.slice(0, -1), copy]];
+  const geoHook = await copyGeoHook(hookDir);
 
   const hookLog = path.join(runDir, 'hook.log');
   const hookConfig = path.join(hookDir, 'config.json');

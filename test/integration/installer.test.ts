@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { remoteText } from '../../src/lab/readPushOutput.js';
 import { json, startFakeApi } from '../helpers/fakeApi.js';
-import { cleanEnv, geoHookCommand, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
+import { cleanEnv, copyGeoHook, runGeoHook, withTempDir, writeSecret } from '../helpers/geoHook.js';
 import { makeBareRepository, makeWorkRepository, snapshot } from '../helpers/repositories.js';
 
 const ORIGINAL = '#!/bin/sh\necho "original hook ran as $0 with GL_ID=$GL_ID"\nwhile read old new ref; do echo "original saw $ref"; done\n';
@@ -148,14 +148,9 @@ test("install refuses a command inside npx's cache (with the way out), and --for
   await withTempDir(async (dir) => {
     const bare = await makeBareRepository(path.join(dir, 'n.git'));
     // geo-hook as npx leaves it: under ~/.npm/_npx/<hash>/node_modules.
-    const [command, args] = geoHookCommand();
     const cached = path.join(dir, '.npm/_npx/0123abcd/node_modules/geo-hook/dist');
     await mkdir(cached, { recursive: true });
-    const file = args.at(-1) ?? command;
-    await copyFile(file, path.join(cached, path.basename(file)));
-    await chmod(path.join(cached, path.basename(file)), 0o755);
-    if (args.length > 0) await copyFile(path.join(path.dirname(file), 'geo-hook-cli.cjs'), path.join(cached, 'geo-hook-cli.cjs'));
-    const npx: [string, string[]] = args.length === 0 ? [path.join(cached, path.basename(file)), []] : [command, [...args.slice(0, -1), path.join(cached, path.basename(file))]];
+    const npx = await copyGeoHook(cached);
 
     const refused = await runGeoHook(['install', bare], { command: npx });
     assert.equal([refused.code, refused.stdout], [2, '']);
@@ -172,18 +167,14 @@ test("install refuses a command inside npx's cache (with the way out), and --for
 test("install warns when git's user could not run the command, and says who must", async () => {
   await withTempDir(async (dir) => {
     const bare = await makeBareRepository(path.join(dir, 'w.git'));
-    const [command, args] = geoHookCommand();
     const own = path.join(dir, 'private');
     await mkdir(own, { mode: 0o700 });
     await chmod(dir, 0o755);
-    const file = args.at(-1) ?? command;
-    await copyFile(file, path.join(own, path.basename(file)));
-    await chmod(path.join(own, path.basename(file)), 0o755);
-    if (args.length > 0) await copyFile(path.join(path.dirname(file), 'geo-hook-cli.cjs'), path.join(own, 'geo-hook-cli.cjs'));
-    const privateCommand: [string, string[]] = args.length === 0 ? [path.join(own, path.basename(file)), []] : [command, [...args.slice(0, -1), path.join(own, path.basename(file))]];
+    const privateCommand = await copyGeoHook(own);
+    const name = path.basename(privateCommand[1].at(-1) ?? privateCommand[0]);
     const result = await runGeoHook(['install', bare], { command: privateCommand });
     assert.is(result.code, 0, result.stderr);
-    assert.match(result.stderr, new RegExp(`^geo-hook: warning: ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(holding ${path.basename(file).replace('.', '\\.')}\\) cannot be entered by other users: git runs the hook as the user that runs git`, 'm'));
+    assert.match(result.stderr, new RegExp(`^geo-hook: warning: ${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(holding ${name.replace('.', '\\.')}\\) cannot be entered by other users: git runs the hook as the user that runs git`, 'm'));
   });
 });
 
