@@ -24,8 +24,9 @@ export function serveCommand(shell: Shell): CommandModule {
       const toStdout = lineLog(shell.stdout);
       shell.stderr.on('error', () => {});
       const log = argv.quiet === true ? () => {} : toStdout;
-      const running = await startApiServer(config, log);
-      shell.stderr.write(`geo-hook serve: listening on ${running.url} (store: ${running.store.kind}${config.legacy ? ', legacy mode' : ''}); Ctrl-C stops\n`);
+      const running = await startApiServer(config, log, { droppedLogLines: toStdout.dropped });
+      const operations = running.operationsUrl ? `; operations on ${running.operationsUrl}` : '';
+      shell.stderr.write(`geo-hook serve: listening on ${running.url} (store: ${running.store.kind}${config.legacy ? ', legacy mode' : ''}${operations}); Ctrl-C stops\n`);
       shell.onStop(async () => {
         await running.close();
       });

@@ -19,6 +19,7 @@ export interface Config {
   readonly store: string;
   readonly legacy: boolean;
   readonly frontendTokenFile: string | undefined;
+  readonly metricsListen: string | undefined;
 }
 
 export type ConfigKey = keyof Config;
@@ -150,6 +151,15 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     isPath: true,
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: file holding the token a web server sends to push_referrer (Authorization: Bearer); that endpoint only',
+  },
+  metricsListen: {
+    flag: 'metrics-listen',
+    env: 'GEO_HOOK_METRICS_LISTEN',
+    type: 'string',
+    default: undefined,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: 'serve: host:port (or socket path) for /-/liveness, /-/readiness and /-/metrics, off the main address',
+    check: (value) => (value === undefined || parseListen(value) ? undefined : 'must be host:port or an absolute socket path'),
   },
 };
 

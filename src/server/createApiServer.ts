@@ -3,7 +3,9 @@ import { authenticate } from './authenticate.js';
 import type { GeoSite } from './geoSite.js';
 import { BodyError } from './readJsonBody.js';
 import { type RegisterOutcome, registerPush } from './registerPush.js';
-import { API_ROUTES, type Endpoint, matchRoute } from './routes.js';
+import { OPERATIONS_ROUTES } from './operations/operationsRoutes.js';
+import type { ServerMetrics } from './operations/metrics.js';
+import { API_ROUTES, type Endpoint, type Route, matchRoute } from './routes.js';
 import { type Answer, type ServerContext, errorAnswer } from './serverContext.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
 import type { ReceivePackStep } from './validatePushReferrer.js';
@@ -22,6 +24,9 @@ export interface ApiServerOptions {
   readonly log: (record: Record<string, unknown>) => void;
   readonly now?: () => number;
   readonly maxBodyBytes?: number;
+  readonly metrics?: ServerMetrics | undefined;
+  /** Which routes this server answers: the API and the operations endpoints, or one of them (--metrics-listen). */
+  readonly routes?: readonly Route[];
 }
 
 export type { ReceivePackStep };
@@ -47,10 +52,12 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     now,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     inFlight: new Map(),
+    metrics: options.metrics,
   };
+  const routes = options.routes ?? [...API_ROUTES, ...OPERATIONS_ROUTES];
 
   async function route(request: IncomingMessage, record: Record<string, unknown>): Promise<Answer & { endpoint: Endpoint }> {
-    const match = matchRoute(API_ROUTES, request.method, (request.url ?? '/').split('?')[0]!);
+    const match = matchRoute(routes, request.method, (request.url ?? '/').split('?')[0]!);
     if (match === undefined) return { ...errorAnswer(404, '404 Not Found'), endpoint: 'other' };
     if ('wrongMethod' in match) return { ...errorAnswer(405, '405 Method Not Allowed'), endpoint: match.wrongMethod };
     const { route: found, params } = match;
@@ -75,7 +82,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       .then(({ status, body, contentType, endpoint }) => {
         response.writeHead(status, body === undefined ? {} : { 'content-type': contentType ?? 'application/json' });
         response.end(body);
-        options.log({ time: new Date(started).toISOString(), ...record, endpoint, status, duration_ms: now() - started });
+        options.metrics?.request(endpoint, status, (now() - started) / 1000);
+        // Probes come often and say nothing new: they are counted, not logged.
+        if (endpoint !== 'liveness' && endpoint !== 'readiness' && endpoint !== 'metrics') {
+          options.log({ time: new Date(started).toISOString(), ...record, endpoint, status, duration_ms: now() - started });
+        }
       });
   });
   return Object.assign(server, { registerPush: (step: ReceivePackStep) => registerPush(options.store, step, options.legacy) });

@@ -10,7 +10,10 @@ export type Endpoint = 'post_receive' | 'push_referrer' | 'check' | 'geo_nodes' 
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT';
-  /** Matched against the path after the API prefix; groups are the handler's params. */
+  /**
+   * Matched against the path after the API prefix (or, for the operations
+   * endpoints, /-/…, the whole path); groups are the handler's params.
+   */
   readonly path: RegExp;
   readonly endpoint: Endpoint;
   /** Which credential opens it: the one place this is decided. */
@@ -33,7 +36,8 @@ const API_PATH = /^(?:\/[^?]*)?\/api\/v4\/internal(\/[^?]*)$/;
 export type RouteMatch = { readonly route: Route; readonly params: readonly string[] } | { readonly wrongMethod: Endpoint } | undefined;
 
 export function matchRoute(routes: readonly Route[], method: string | undefined, path: string): RouteMatch {
-  const inner = API_PATH.exec(path)?.[1];
+  // /-/… is the operations endpoints' own; everything else is under /api/v4/internal.
+  const inner = path.startsWith('/-/') ? path : API_PATH.exec(path)?.[1];
   if (inner === undefined) return undefined;
   let wrongMethod: Endpoint | undefined;
   for (const route of routes) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { GeoSite } from './geoSite.js';
+import type { ServerMetrics } from './operations/metrics.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
 
 /** What every handler may use: the site, the store, the settings. */
@@ -13,6 +14,8 @@ export interface ServerContext {
   readonly maxBodyBytes: number;
   /** post_receive answers being computed, by correlation id and push, so a retry waits for the first. */
   readonly inFlight: Map<string, Promise<string>>;
+  /** Counters for /-/metrics; absent where nobody reads them (the lab, tests). */
+  readonly metrics?: ServerMetrics | undefined;
 }
 
 /** A handler's answer; the server writes it and logs it. */

@@ -7,6 +7,9 @@ import { NO_SECRET_FILE } from '../messages.js';
 import { secretFromFile } from '../shared/jwt.js';
 import { VERSION } from '../version.js';
 import { createApiServer } from './createApiServer.js';
+import { createMetrics } from './operations/metrics.js';
+import { OPERATIONS_ROUTES } from './operations/operationsRoutes.js';
+import { API_ROUTES } from './routes.js';
 import { type GeoSite, parseGeoSite } from './geoSite.js';
 import { MemoryReferrerStore } from './stores/memory/memoryReferrerStore.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
@@ -17,6 +20,8 @@ export interface RunningApiServer {
   readonly site: GeoSite;
   /** The URL a hook's apiUrl should name. */
   readonly url: string;
+  /** Where the operations endpoints are, when they have their own address. */
+  readonly operationsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -24,6 +29,7 @@ export interface RunningApiServer {
 export async function startApiServer(
   config: Config,
   log: (record: Record<string, unknown>) => void,
+  options: { readonly droppedLogLines?: () => number } = {},
 ): Promise<RunningApiServer> {
   if (config.secretFile === undefined) throw new UsageError(NO_SECRET_FILE, 'ESECRET');
   if (config.nodesFile === undefined) {
@@ -41,29 +47,61 @@ export async function startApiServer(
   const frontendToken = config.frontendTokenFile === undefined ? undefined : secretFromFile(await readText(config.frontendTokenFile, 'front-end token file'));
   if (frontendToken === '') throw new UsageError(`front-end token file ${config.frontendTokenFile} is empty`, 'ESECRET');
   const store = await openStore(config.store, log);
-  const server = createApiServer({ site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log });
-  const listen = parseListen(config.listen)!;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new UsageError(`cannot listen on ${config.listen}: ${error.code === 'EADDRINUSE' ? 'address in use' : error.message}`, 'ELISTEN', error)),
-    );
-    if ('socketPath' in listen) server.listen(listen.socketPath, resolve);
-    else server.listen(listen.port, listen.host, resolve);
-  });
-  const url = 'socketPath' in listen ? `http+unix://${encodeURIComponent(listen.socketPath)}` : tcpUrl(server.address() as AddressInfo);
+  const metrics = createMetrics({ droppedLogLines: options.droppedLogLines ?? (() => 0) });
+  const common = { site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log, metrics };
+  // With --metrics-listen the operations endpoints have their own address, and leave the main one.
+  const server = createApiServer({ ...common, ...(config.metricsListen !== undefined && { routes: API_ROUTES }) });
+  const url = await listenOn(server, config.listen);
+  let operations: ReturnType<typeof createApiServer> | undefined;
+  let operationsUrl: string | undefined;
+  if (config.metricsListen !== undefined) {
+    operations = createApiServer({ ...common, routes: OPERATIONS_ROUTES });
+    operationsUrl = await listenOn(operations, config.metricsListen).catch(async (error: unknown) => {
+      await closeGracefully(server);
+      throw error;
+    });
+  }
   return {
     server,
     store,
     site,
     url,
+    operationsUrl,
+    // Stop accepting, answer what is in flight (10 s at most), then close the store.
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all([closeGracefully(server), operations && closeGracefully(operations)]);
       await store.close();
     },
   };
+}
+
+/** How long a stopping server waits for requests in flight before it cuts them. */
+const DRAIN_MS = 10_000;
+
+async function closeGracefully(server: ReturnType<typeof createApiServer>): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  // A connection that finishes its request goes idle: close those as they come.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  const cutoff = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweeper);
+    clearTimeout(cutoff);
+  }
+}
+
+async function listenOn(server: ReturnType<typeof createApiServer>, address: string): Promise<string> {
+  const listen = parseListen(address)!;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new UsageError(`cannot listen on ${address}: ${error.code === 'EADDRINUSE' ? 'address in use' : error.message}`, 'ELISTEN', error)),
+    );
+    if ('socketPath' in listen) server.listen(listen.socketPath, resolve);
+    else server.listen(listen.port, listen.host, resolve);
+  });
+  return 'socketPath' in listen ? `http+unix://${encodeURIComponent(listen.socketPath)}` : tcpUrl(server.address() as AddressInfo);
 }
 
 export async function openStore(store: string, log: (record: Record<string, unknown>) => void): Promise<ReferrerStore> {

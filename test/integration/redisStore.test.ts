@@ -97,6 +97,11 @@ shared('Redis away: the push is answered at once without the lag, logged; back a
   assert.equal([during.code, during.stderr], [0, '']);
   assert.ok(during.ms < 4000, `answered in ${during.ms} ms`);
   assert.ok(context.b.logs().some((record) => String(record.note ?? '').includes('referrer store unavailable')));
+  // Operations see it: not ready, and the store errors counted.
+  const readiness = await fetch(`${context.b.url}/-/readiness`);
+  assert.equal([readiness.status, await readiness.json()], [503, { status: 'referrer store not answering', store: 'redis' }]);
+  const metrics = await (await fetch(`${context.b.url}/-/metrics`)).text();
+  assert.ok(Number(/^geo_hook_store_errors_total (\d+)/m.exec(metrics)?.[1]) >= 1, 'store errors counted');
 
   await context.redis.start();
   // Both servers reconnect by themselves; wait until B says its store is reachable again.
@@ -107,6 +112,7 @@ shared('Redis away: the push is answered at once without the lag, logged; back a
     return ((await response.json()) as { store_reachable: boolean }).store_reachable;
   };
   for (let i = 0; i < 100 && !(await reachable()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.is((await fetch(`${context.b.url}/-/readiness`)).status, 200, 'ready again');
   for (let i = 0; i < 50 && (await register('after')).status !== 204; i++) await new Promise((resolve) => setTimeout(resolve, 100));
   const after = await runGeoHook(['post-receive'], { env: { ...env, CORRELATION_ID: 'after' }, stdin: refLine() });
   assert.equal([after.code, after.stderr], [0, FORWARDED(PROJECT_URL) + LAG(42)]);

@@ -16,6 +16,7 @@ test('flags, environment variables and file keys as contract section 9 names the
     store: ['store', 'GEO_HOOK_STORE', 'string'],
     legacy: ['legacy', 'GEO_HOOK_LEGACY', 'boolean'],
     frontendTokenFile: ['frontend-token-file', 'GEO_HOOK_FRONTEND_TOKEN_FILE', 'string'],
+    metricsListen: ['metrics-listen', 'GEO_HOOK_METRICS_LISTEN', 'string'],
   };
   const actual = Object.fromEntries(Object.entries(OPTIONS).map(([key, spec]) => [key, [spec.flag, spec.env, spec.type]]));
   assert.equal(actual, expected);
@@ -36,6 +37,7 @@ test('defaults, and which settings are paths (relative to the config file) or se
     store: 'memory',
     legacy: false,
     frontendTokenFile: undefined,
+    metricsListen: undefined,
   });
   const paths = Object.entries(OPTIONS).filter(([, spec]) => spec.isPath === true).map(([key]) => key);
   assert.equal(paths.sort(), ['caFile', 'frontendTokenFile', 'logFile', 'nodesFile', 'secretFile']);

@@ -14,7 +14,7 @@ export const postReceive: Handler = async (request, _params, record, context) =>
   const params = validatePostReceive(await readJsonBody(request, context.maxBodyBytes));
   if ('error' in params) return errorAnswer(400, params.error);
   Object.assign(record, { gl_repository: params.glRepository, correlation_id: params.correlationId ?? null });
-  const store = guard(context.store);
+  const store = guard(context.store, () => context.metrics?.storeError());
   try {
     return await answerOnce(params, record, store, context);
   } finally {
@@ -54,6 +54,7 @@ async function answer(params: PostReceiveParams, record: Record<string, unknown>
   const referrer = secondaryNode(context.site, nodeId);
   if (nodeId !== undefined && referrer === undefined) store.note.push(`node ${nodeId} is not a known secondary`);
   Object.assign(record, { referrer_source: source, geo_node_id: nodeId ?? null });
+  context.metrics?.lookup(source);
   return {
     status: 200,
     body: JSON.stringify({ reference_counter_decreased: true, messages: geoMessages(context.site, repositoryPath, referrer) }),
@@ -89,7 +90,7 @@ interface GuardedStore {
   use<T>(operation: (store: ReferrerStore) => Promise<T>): Promise<T | undefined>;
 }
 
-function guard(store: ReferrerStore): GuardedStore {
+function guard(store: ReferrerStore, onError: () => void): GuardedStore {
   let failed = false;
   const note: string[] = [];
   return {
@@ -100,6 +101,7 @@ function guard(store: ReferrerStore): GuardedStore {
         return await operation(store);
       } catch (error) {
         failed = true;
+        onError();
         note.push(`referrer store unavailable: ${(error as Error).message}`);
         return undefined;
       }

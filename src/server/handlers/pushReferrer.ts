@@ -19,6 +19,7 @@ export const pushReferrer: Handler = async (request, _params, record, context) =
     outcome = await registerPush(context.store, step, context.legacy);
   } catch (error) {
     record.note = `referrer store unavailable: ${(error as Error).message}`;
+    context.metrics?.storeError();
     return errorAnswer(503, '503 referrer store unavailable');
   }
   if (outcome === 'conflict') {

@@ -1,0 +1,50 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Endpoint } from '../routes.js';
+import type { ReferrerSource } from '../handlers/postReceive.js';
+
+/**
+ * serve's metrics (contract section 7), in the Prometheus text format, with
+ * prom-client, the Node ecosystem's client. Labels come from fixed sets
+ * (endpoint names, referrer sources), never from a request's path.
+ */
+export interface ServerMetrics {
+  readonly registry: Registry;
+  request(endpoint: Endpoint, status: number, seconds: number): void;
+  lookup(source: ReferrerSource): void;
+  storeError(): void;
+}
+
+export function createMetrics(options: { droppedLogLines: () => number }): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'geo_hook_http_requests_total', help: 'HTTP requests answered, by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'geo_hook_http_request_duration_seconds',
+    help: 'Time to answer a request, by endpoint',
+    labelNames: ['endpoint'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const lookups = new Counter({ name: 'geo_hook_referrer_lookups_total', help: 'post_receive answers, by how the node the push came through was found', labelNames: ['source'], registers: [registry] });
+  const storeErrors = new Counter({ name: 'geo_hook_store_errors_total', help: 'Referrer store operations that failed or timed out', registers: [registry] });
+  new Counter({
+    name: 'geo_hook_log_lines_dropped_total',
+    help: 'Log lines that could not be written (a closed or stalled log pipe)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(options.droppedLogLines());
+    },
+  });
+  // Every series there from the start, at 0: a dashboard sees "none yet", not "no data".
+  for (const source of ['geo_node_id', 'correlation', 'legacy', 'none'] as const) lookups.inc({ source }, 0);
+  return {
+    registry,
+    request: (endpoint, status, seconds) => {
+      requests.inc({ endpoint, status: String(status) });
+      duration.observe({ endpoint }, seconds);
+    },
+    lookup: (source) => lookups.inc({ source }),
+    storeError: () => storeErrors.inc(),
+  };
+}
