@@ -112,7 +112,8 @@ test('configuration', () => {
   const says = (sources: Parameters<typeof resolveConfig>[0]) => thrown(() => resolveConfig(sources)).message;
   const file = (json: unknown, text = JSON.stringify(json)) => ({ path: '/etc/geo-hook/c.json', text });
   assert.is(says({ flags: {}, env: {}, file: file(null, '[1]') }), 'config file /etc/geo-hook/c.json must hold a JSON object');
-  assert.match(says({ flags: {}, env: {}, file: file(null, '{') }), /^config file \/etc\/geo-hook\/c\.json is not valid JSON: /);
+  assert.is(says({ flags: {}, env: {}, file: file(null, '{"a": 1 x}') }), 'config file /etc/geo-hook/c.json is not valid JSON (line 1, column 9)');
+  assert.is(says({ flags: {}, env: {}, file: file(null, '{\n "password": "s3cret",\n "b": 1 x}') }), 'config file /etc/geo-hook/c.json is not valid JSON (line 3, column 9)');
   assert.is(says({ flags: {}, env: {}, file: file({ timeout: '5' }) }), '"timeout" in /etc/geo-hook/c.json "5" is not a number');
   assert.is(says({ flags: {}, env: { GEO_HOOK_TIMEOUT: 'soon' }, file: undefined }), 'GEO_HOOK_TIMEOUT "soon" is not a number');
   assert.is(says({ flags: { timeout: '0' }, env: {}, file: undefined }), '--timeout 0 must be above 0 and at most 3600');
