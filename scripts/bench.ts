@@ -81,6 +81,7 @@ async function buildProbes(dir: string): Promise<Record<string, string>> {
       request.end('{}');`,
   };
   const files: Record<string, string> = {};
+  await mkdir(path.join(ROOT, 'tmp'), { recursive: true });
   for (const [index, [label, source]] of Object.entries(probes).entries()) {
     const entry = path.join(ROOT, 'tmp', `probe-${index}.mjs`);
     await writeFile(entry, source);

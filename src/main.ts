@@ -28,6 +28,7 @@ function makeShell(): Shell {
     setExitCode: (code) => {
       process.exitCode = code;
     },
+    exitNow: (code) => process.exit(code),
     onStop: (handler) => {
       let stopping = false;
       const stop = () => {

@@ -16,6 +16,12 @@ export interface Shell {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Sets the exit status; the process ends by itself once its output is flushed. */
   setExitCode(code: number): void;
+  /**
+   * Ends the process now, with this status: only at the deadline, after the
+   * last line is written, when something given up (a file operation stuck in
+   * the thread pool) would otherwise keep it alive.
+   */
+  exitNow(code: number): never;
   /** Runs once on SIGINT or SIGTERM, for commands that keep running (serve, lab). */
   onStop(handler: () => void | Promise<void>): void;
 }

@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { readFile } from 'node:fs';
-import { promisify } from 'node:util';
+import { MAX_TIMEOUT_SECONDS, OPTIONS } from '../config/options.js';
 import { UsageError } from '../errors.js';
 import type { Shell } from '../shell.js';
 import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
@@ -33,21 +32,35 @@ export function postReceiveCommand(shell: Shell): CommandModule {
 
 /** The hook's shell: wires the process's streams, files and clock into runPostReceive. */
 export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlags): Promise<void> {
-  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { appendLogLine }, { readConfigFile }, { VERSION }] = await Promise.all([
+  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { appendLogLine }, { readConfigFile }, { VERSION }, { readBounded }] = await Promise.all([
     import('../hook/runPostReceive.js'),
     import('../hook/sendRequest.js'),
     import('../hook/appendLogLine.js'),
     import('./readConfigFile.js'),
     import('../version.js'),
+    import('../hook/readBounded.js'),
   ]);
   const debugOn = verbose || /^(?:1|true)$/.test(shell.env.GEO_HOOK_VERBOSE ?? '');
   const started = Date.now();
   const debug = debugOn ? (line: string) => shell.stderr.write(`geo-hook[debug +${Date.now() - started}ms] ${line}\n`) : undefined;
   let reading = false;
+  let gaveUp = false;
+  const onGiveUp = () => {
+    gaveUp = true;
+  };
+  let configFile;
+  try {
+    configFile = await readConfigFile(flags, shell.env, configWaitMs(flags, shell.env), onGiveUp);
+  } catch (error) {
+    if (!gaveUp) throw error;
+    shell.stderr.write(`geo-hook: ${(error as Error).message}\n`);
+    return shell.exitNow(2);
+  }
   const status = await runPostReceive({
     env: shell.env,
     flags,
-    configFile: await readConfigFile(flags, shell.env),
+    configFile,
+    gaveUp: onGiveUp,
     stdinIsTerminal: shell.stdin.isTTY === true,
     readStdin: async () => {
       reading = true;
@@ -57,7 +70,7 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
         reading = false;
       }
     },
-    readFile: (path) => readText(path, 'utf8'),
+    readFile: readBounded,
     appendFile: appendLogLine,
     writeStdout: (text) => shell.stdout.write(text),
     writeStderr: (text) => shell.stderr.write(text),
@@ -67,13 +80,18 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     dryRun,
     debug,
   });
+  // At the deadline, whatever is still pending (a FIFO, a hung network file system) must not keep the push waiting.
+  if (gaveUp) shell.exitNow(status);
   shell.setExitCode(status);
   // Standard input that never ends (the hook gave up at its deadline) must not keep the process alive.
   if (reading) shell.stdin.destroy();
 }
 
-// node:fs/promises would load readline, file watchers and more at import: a push waits for that.
-const readText = promisify(readFile);
+/** How long the config file may take: the deadline from the flag or environment, or the default (the file may set another). */
+function configWaitMs(flags: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): number {
+  const given = Number(flags.timeout ?? env.GEO_HOOK_TIMEOUT);
+  return (Number.isFinite(given) && given > 0 ? Math.min(given, MAX_TIMEOUT_SECONDS) : OPTIONS.timeout.default) * 1000;
+}
 
 async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];

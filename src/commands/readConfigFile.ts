@@ -1,19 +1,36 @@
-import { readFile } from 'node:fs';
-import { promisify } from 'node:util';
 import { configFilePath } from '../config/resolveConfig.js';
-import { UsageError } from '../errors.js';
+import { UsageError, isGeoHookError } from '../errors.js';
+import { MAX_CONFIG_BYTES, readBounded } from '../hook/readBounded.js';
 
-/** Reads the config file named by --config or GEO_HOOK_CONFIG, if any. */
+/**
+ * Reads the config file named by --config or GEO_HOOK_CONFIG, if any: at
+ * most a MiB, and, when a wait is given, within it (a FIFO or a hung network
+ * file system never answers).
+ */
 export async function readConfigFile(
   flags: Readonly<Record<string, unknown>>,
   env: Readonly<Record<string, string | undefined>>,
+  waitMs?: number,
+  gaveUp?: () => void,
 ): Promise<{ path: string; text: string } | undefined> {
   const path = configFilePath(flags, env);
   if (path === undefined) return undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return { path, text: await promisify(readFile)(path, 'utf8') };
+    const reading = readBounded(path, MAX_CONFIG_BYTES, 'config file');
+    if (waitMs === undefined) return { path, text: await reading };
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        gaveUp?.();
+        reject(new UsageError(`timed out reading the config file ${path}`, 'ETIMEDOUT'));
+      }, waitMs);
+    });
+    return { path, text: await Promise.race([reading, timeout]) };
   } catch (error) {
+    if (isGeoHookError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`config file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, 'ECONFIG', error);
+    throw new UsageError(`config file ${path} ${code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`}`, 'ECONFIG', error);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,4 +1,4 @@
-import { close, fstat, open, rename, stat, write } from 'node:fs';
+import { close, constants, fstat, open, rename, stat, write } from 'node:fs';
 import { promisify } from 'node:util';
 
 // The callback API: node:fs/promises costs the hook's start-up more than it gives.
@@ -14,7 +14,8 @@ export const LOG_MAX_BYTES = 10 * 1024 * 1024;
  * nothing but a spare rename.
  */
 export async function appendLogLine(file: string, line: string, maxBytes = LOG_MAX_BYTES): Promise<void> {
-  const fd = await fs.open(file, 'a', 0o640);
+  // O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) instead of blocking a thread of the pool.
+  const fd = await fs.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o640);
   try {
     const opened = await fs.fstat(fd);
     if (opened.size + Buffer.byteLength(line) > maxBytes && opened.size > 0) {

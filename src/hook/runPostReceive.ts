@@ -14,6 +14,7 @@ import type { SendOptions, SendResult } from './sendRequest.js';
 import type { ApiRequest } from './buildRequest.js';
 import { showControls } from './showControls.js';
 import { MAX_POST_RECEIVE_BYTES, mebibytes } from '../shared/limits.js';
+import { MAX_CA_BYTES, MAX_SECRET_BYTES } from './readBounded.js';
 
 /** Everything the hook touches outside itself, so tests can run it without a process. */
 export interface HookIo {
@@ -23,7 +24,14 @@ export interface HookIo {
   readonly stdinIsTerminal: boolean;
   /** Resolves with all of standard input; the hook bounds the wait itself. */
   readonly readStdin: () => Promise<string>;
-  readonly readFile: (path: string) => Promise<string>;
+  /** Reads a small file, at most maxBytes (a larger one is an error). */
+  readonly readFile: (path: string, maxBytes: number, what: string) => Promise<string>;
+  /**
+   * Said when a wait was given up at the deadline: something (a file
+   * operation in the thread pool) may still be pending, so the shell ends the
+   * process once the last line is written.
+   */
+  readonly gaveUp?: () => void;
   readonly appendFile: (path: string, text: string) => Promise<void>;
   readonly writeStdout: (text: string) => void;
   readonly writeStderr: (text: string) => void;
@@ -67,7 +75,7 @@ export async function runPostReceive(io: HookIo): Promise<number> {
       error: error && { code: error.code, message: error.message },
     });
     // A log that cannot be written (or hangs, on a network file system) never fails or holds the hook.
-    await withDeadline(io.appendFile(config.logFile, line), io.now() + LOG_WRITE_MS, io.now, 'writing the log').catch((logError: Error) =>
+    await withDeadline(io.appendFile(config.logFile, line), io.now() + LOG_WRITE_MS, io.now, 'writing the log', io.gaveUp).catch((logError: Error) =>
       debug(`log file: ${logError.message}`),
     );
   };
@@ -76,11 +84,11 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     config = resolveConfig({ flags: io.flags, env: io.env, file: io.configFile });
     const deadline = startedAt + config.timeout * 1000;
     context = readHookEnv(io.env);
-    const updates = parseRefUpdates(await withDeadline(io.readStdin(), deadline, io.now, 'reading the ref updates on standard input'));
+    const updates = parseRefUpdates(await withDeadline(io.readStdin(), deadline, io.now, 'reading the ref updates on standard input', io.gaveUp));
     refs = updates.length;
     debug(`${refs} ref update(s) for ${context.glRepository} by ${context.glId}`);
     // A dry run sends nothing: it needs no secret (the token it would sign is never shown).
-    const secret = io.dryRun && config.secretFile === undefined ? 'dry-run' : await readSecret(config, io);
+    const secret = io.dryRun && config.secretFile === undefined ? 'dry-run' : await readSecret(config, io, deadline);
     const api = parseApiUrl(config.apiUrl) as ApiUrl;
     const request = buildRequest({ api, context, updates, secret, nowSeconds: Math.floor(io.now() / 1000), version: io.version });
 
@@ -95,7 +103,8 @@ export async function runPostReceive(io: HookIo): Promise<number> {
       return ExitStatus.ok;
     }
 
-    const caCertificate = config.caFile === undefined ? undefined : await readOrFail(io, config.caFile, 'CA file');
+    const caCertificate = config.caFile === undefined ? undefined : await readOrFail(io, config.caFile, 'CA file', MAX_CA_BYTES, deadline);
+    if (caCertificate !== undefined && caCertificate.trim() === '') throw new UsageError(`CA file ${config.caFile} is empty`, 'EFILE');
     sent = await io.send(request, { deadline, caCertificate, user: config.user, password: config.password, debug });
     const reply = parseResponse(sent.answer);
     io.writeStderr(showControls(renderMessages(reply.messages)));
@@ -115,27 +124,32 @@ export async function runPostReceive(io: HookIo): Promise<number> {
   }
 }
 
-async function readSecret(config: Config, io: HookIo): Promise<string> {
+async function readSecret(config: Config, io: HookIo, deadline: number): Promise<string> {
   if (config.secretFile === undefined) throw new UsageError(NO_SECRET_FILE, 'ESECRET');
-  const secret = secretFromFile(await readOrFail(io, config.secretFile, 'secret file'));
+  const secret = secretFromFile(await readOrFail(io, config.secretFile, 'secret file', MAX_SECRET_BYTES, deadline));
   if (secret === '') throw new UsageError(`secret file ${config.secretFile} is empty`, 'ESECRET');
   return secret;
 }
 
-async function readOrFail(io: HookIo, path: string, what: string): Promise<string> {
+async function readOrFail(io: HookIo, path: string, what: string, maxBytes: number, deadline: number): Promise<string> {
   try {
-    return await io.readFile(path);
+    // A FIFO or a hung network file system blocks for ever: the deadline bounds the wait.
+    return await withDeadline(io.readFile(path, maxBytes, what), deadline, io.now, `reading the ${what} ${path}`, io.gaveUp);
   } catch (error) {
+    if (isGeoHookError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? 'error'})`;
     throw new UsageError(`${what} ${path} ${reason}`, 'EFILE', error);
   }
 }
 
-async function withDeadline<T>(promise: Promise<T>, deadline: number, now: () => number, what: string): Promise<T> {
+async function withDeadline<T>(promise: Promise<T>, deadline: number, now: () => number, what: string, gaveUp?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UsageError(`timed out ${what}`, 'ETIMEDOUT')), Math.max(0, deadline - now()));
+    timer = setTimeout(() => {
+      gaveUp?.();
+      reject(new UsageError(`timed out ${what}`, 'ETIMEDOUT'));
+    }, Math.max(0, deadline - now()));
   });
   try {
     return await Promise.race([promise, timeout]);
