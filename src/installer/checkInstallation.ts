@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, open, readFile, stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/options.js';
 import { resolveConfig, type ConfigSources } from '../config/resolveConfig.js';
@@ -51,6 +52,7 @@ export async function checkInstallation(inputs: CheckInputs): Promise<CheckResul
   const api = parseApiUrl(config.apiUrl) as ApiUrl;
   add({ status: 'ok', what: `API URL ${config.apiUrl}` });
 
+  await checkLogFile(config, add);
   const secret = await checkSecretFile(config, add);
   if (secret === undefined) return results.concat(await checkRepositories(inputs));
   await checkApi(inputs, config, api, secret, add);
@@ -106,6 +108,7 @@ async function checkApi(inputs: CheckInputs, config: Config, api: ApiUrl, secret
     add({ status: 'fail', what: `the API refuses our token (HTTP ${answer.status})`, fix: "make the secret file the same as the API server's" });
   } else if (answer.status >= 200 && answer.status < 300) {
     add({ status: 'ok', what: 'the API accepts our token' });
+    checkStore(answer.body, add);
   } else {
     add({ status: 'fail', what: `the API's check answered HTTP ${answer.status}`, fix: 'check apiUrl points at the internal API' });
   }
@@ -117,6 +120,52 @@ async function checkApi(inputs: CheckInputs, config: Config, api: ApiUrl, secret
     if (abs <= SKEW_WARN_SECONDS) add({ status: 'ok', what });
     else if (abs <= JWT_LEEWAY_SECONDS) add({ status: 'warn', what, fix: 'synchronise the clocks (NTP): tokens live 60 s' });
     else add({ status: 'fail', what, fix: 'synchronise the clocks (NTP): the API will refuse our tokens' });
+  }
+}
+
+/** The API's own view of its referrer store: a server up without its store shows no lag to anyone. */
+function checkStore(body: string, add: (result: CheckResult) => void): void {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(body);
+  } catch {
+    return;
+  }
+  const { store, store_reachable: reachable } = (answer ?? {}) as { store?: unknown; store_reachable?: unknown };
+  if (reachable === false) {
+    add({
+      status: 'fail',
+      what: `the API's referrer store (${String(store)}) does not answer: pushes through a secondary get no lag message`,
+      fix: "start Redis, or correct serve's --store URL; serve reconnects by itself",
+    });
+  } else if (reachable === true) {
+    add({ status: 'ok', what: `the API's referrer store (${String(store)}) answers` });
+  }
+}
+
+/** The log file, as the hook would open it: appending, created if missing. */
+async function checkLogFile(config: Config, add: (result: CheckResult) => void): Promise<void> {
+  if (config.logFile === undefined) return;
+  try {
+    const handle = await open(config.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o640);
+    await handle.close();
+    add({ status: 'ok', what: `log file ${config.logFile} can be written` });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const why = code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code;
+    add({
+      status: 'fail',
+      what: `log file ${config.logFile} cannot be written (${why}): the hook runs without its log`,
+      fix: `let the user git runs as write it (this check ran as ${currentUser()})`,
+    });
+  }
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'this user';
   }
 }
 

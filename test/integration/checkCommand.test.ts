@@ -21,6 +21,7 @@ test('a good installation: every check ok, exit 0', async () => {
       const lines = result.stdout.trim().split('\n');
       assert.ok(lines.every((line) => line.startsWith('ok ')), result.stdout);
       assert.match(result.stdout, /the API accepts our token/);
+      assert.match(result.stdout, /^ok {4}the API's referrer store \(memory\) answers$/m);
       // The runtime: the tests run on the pinned Node 24 (npm test), the executable embeds it.
       assert.match(result.stdout, /^ok {4}runtime node v24\.\d+\.\d+ \(supported until 2028-04-30\)$/m);
       assert.match(result.stdout, /clock agrees with the API's|clock is [01] s/);
@@ -33,6 +34,24 @@ test('a good installation: every check ok, exit 0', async () => {
       assert.is(wrong.code, 1);
       assert.match(wrong.stdout, /^FAIL  secret file .*other is readable by everyone \(mode 644\)\n +→ chmod o-rwx /m);
       assert.match(wrong.stdout, /^FAIL  the API refuses our token \(HTTP 401\)\n +→ make the secret file the same as the API server's$/m);
+    } finally {
+      await serve.stop();
+    }
+  });
+});
+
+test("check fails when the API's referrer store does not answer, and when the log file cannot be written", async () => {
+  await withTempDir(async (dir) => {
+    const secretFile = await writeSecret(dir, 'store-secret');
+    // A Redis nobody listens on: serve starts (it reconnects by itself) but its store is away.
+    const serve = await startServe(['--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--quiet', '--store', 'redis://127.0.0.1:9']);
+    try {
+      const config = path.join(dir, 'config.json');
+      await writeFile(config, JSON.stringify({ apiUrl: serve.url, secretFile, logFile: path.join(dir, 'no-such-folder', 'hook.log') }));
+      const result = await runGeoHook(['check', '--config', config]);
+      assert.is(result.code, 1, result.stdout);
+      assert.match(result.stdout, /^FAIL  the API's referrer store \(redis\) does not answer: pushes through a secondary get no lag message\n +→ start Redis, or correct serve's --store URL; serve reconnects by itself$/m);
+      assert.match(result.stdout, /^FAIL  log file .*no-such-folder\/hook\.log cannot be written \(its folder does not exist\): the hook runs without its log\n +→ let the user git runs as write it \(this check ran as root\)$/m);
     } finally {
       await serve.stop();
     }
