@@ -1,4 +1,5 @@
 import { parseApiUrl } from '../shared/apiUrl.js';
+import { parseRedisTarget } from '../server/stores/redis/redisTarget.js';
 
 /**
  * Every setting geo-hook has, declared once: its flag, its environment
@@ -132,8 +133,13 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'string',
     default: 'memory',
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
-    describe: 'serve: where referrers are kept: "memory", or a redis:// URL',
-    check: (value) => (value === 'memory' || /^rediss?:\/\//.test(value) ? undefined : 'must be "memory" or a redis:// URL'),
+    describe: 'serve: where referrers are kept: "memory", redis://host:port, rediss://…, or redis+sentinel://host:port[,host:port…]/<master name>',
+    check: (value) => {
+      if (value === 'memory') return undefined;
+      const target = parseRedisTarget(value);
+      if (!('error' in target)) return undefined;
+      return target.error.startsWith('must be') ? target.error : `is not a usable store URL: ${target.error}`;
+    },
   },
   legacy: {
     flag: 'legacy',

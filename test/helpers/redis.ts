@@ -50,13 +50,12 @@ export interface RedisProcess {
  * is on for local clients (Redis 7 refuses DEBUG SLEEP otherwise), so that a
  * test can make it truly slow.
  */
-export async function startRedis(): Promise<RedisProcess> {
+export async function startRedis(extraArgs: readonly string[] = []): Promise<RedisProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(findTool('redis-server'), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'local'], {
-      stdio: 'ignore',
-    });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'local', ...extraArgs];
+    child = spawn(findTool('redis-server'), args, { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (await redisCommand(port, 'PING', 500).then((reply) => reply === '+PONG', () => false)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -69,7 +68,8 @@ export async function startRedis(): Promise<RedisProcess> {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop: async () => {
-      if (!child || child.exitCode !== null) return;
+      // Killed by a signal, a process has no exit code but a signal code: stopped all the same.
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child!.on('exit', resolve));
       child.kill('SIGKILL');
       await exited;

@@ -52,7 +52,11 @@ test('the checks of timeout, store and listen', () => {
   assert.is(check('store', 'memory'), undefined);
   assert.is(check('store', 'redis://127.0.0.1:6379'), undefined);
   assert.is(check('store', 'rediss://r.example:6380/0'), undefined);
-  for (const bad of ['Memory', 'mem', 'http://redis', 'x redis://a', '']) assert.is(check('store', bad), 'must be "memory" or a redis:// URL', bad);
+  assert.is(check('store', 'redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/geo'), undefined);
+  for (const bad of ['Memory', 'mem', 'http://redis', 'x redis://a', '', 'redis://']) {
+    assert.is(check('store', bad), 'must be "memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>', bad);
+  }
+  assert.is(check('store', 'redis+sentinel://h:1'), 'is not a usable store URL: a redis+sentinel:// URL names the master after the sentinels: redis+sentinel://host:port[,host:port…]/<master name>');
   assert.is(check('listen', '127.0.0.1:80'), undefined);
   assert.is(check('listen', 'localhost'), 'must be host:port or an absolute socket path');
   assert.is(check('apiUrl', 'http://a'), undefined);

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisTarget } from './redisTarget.js';
 import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
 
 export interface RedisStoreOptions {
@@ -9,7 +10,8 @@ export interface RedisStoreOptions {
 }
 
 /**
- * The referrer store on Redis, shared by several server processes. Take by
+ * The referrer store on Redis (one, or a master found through Sentinel and
+ * followed across failovers), shared by several server processes. Take by
  * correlation id is GETDEL (atomic); legacy keeps upstream's GET then DEL.
  * Commands fail fast while Redis is away (no offline queue) and the client
  * reconnects by itself, so the server recovers when Redis comes back.
@@ -22,14 +24,34 @@ export class RedisReferrerStore implements ReferrerStore {
   constructor(url: string, options: RedisStoreOptions = {}) {
     const log = options.log ?? (() => {});
     this.#ttl = options.ttlSeconds ?? REFERRER_TTL_SECONDS;
-    this.#redis = new Redis(url, {
+    const common: RedisOptions = {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs ?? 500,
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    });
+      // A master demoted by a failover answers writes with READONLY: find the new one.
+      reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    };
+    const target = parseRedisTarget(url);
+    if ('error' in target) throw new Error(`store ${target.error}`);
+    this.#redis =
+      target.kind === 'single'
+        ? new Redis(target.url, common)
+        : new Redis({
+            ...common,
+            sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
+            name: target.name,
+            ...(target.username !== undefined && { username: target.username }),
+            ...(target.password !== undefined && { password: target.password }),
+            ...(target.sentinelPassword !== undefined && { sentinelPassword: target.sentinelPassword }),
+            // Each reconnection asks the sentinels for the master again; the
+            // failover detector reconnects as soon as they announce a new one.
+            failoverDetector: true,
+            sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+            sentinelCommandTimeout: 1000,
+          });
     let down = false;
     this.#redis.on('error', (error: Error) => {
       // Said once per outage, not once per reconnection attempt.

@@ -1,0 +1,99 @@
+/**
+ * Which Redis a store URL names (contract section 7): one Redis
+ * (`redis://`, `rediss://`, handed to ioredis as they are) or a Redis watched
+ * by Sentinel (`redis+sentinel://[user:password@]host:port[,host:port…]/<master name>`,
+ * with the sentinels' own password as `?sentinelPassword=`). Pure: the store
+ * turns the answer into a client.
+ */
+export type RedisTarget =
+  | { readonly kind: 'single'; readonly url: string }
+  | {
+      readonly kind: 'sentinel';
+      readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+      /** The master group name the sentinels monitor. */
+      readonly name: string;
+      /** The Redis servers' (master and replicas) credentials. */
+      readonly username?: string;
+      readonly password?: string;
+      readonly sentinelPassword?: string;
+    };
+
+/** Sentinel's own default port, for a host given without one. */
+export const SENTINEL_DEFAULT_PORT = 26379;
+
+export const STORE_URL_FORMS = '"memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>';
+
+const SENTINEL_SCHEME = 'redis+sentinel://';
+
+export function parseRedisTarget(url: string): RedisTarget | { readonly error: string } {
+  if (/^rediss?:\/\/./i.test(url)) return { kind: 'single', url };
+  if (!url.toLowerCase().startsWith(SENTINEL_SCHEME)) return { error: `must be ${STORE_URL_FORMS}` };
+  const rest = url.slice(SENTINEL_SCHEME.length);
+  const [beforeQuery = '', query, ...more] = rest.split('?');
+  if (more.length > 0) return { error: 'a redis+sentinel:// URL has one "?"' };
+  const slash = beforeQuery.indexOf('/');
+  if (slash === -1) return { error: 'a redis+sentinel:// URL names the master after the sentinels: redis+sentinel://host:port[,host:port…]/<master name>' };
+  const authority = beforeQuery.slice(0, slash);
+  const name = decodePart(beforeQuery.slice(slash + 1));
+  if (name === undefined || !/^[A-Za-z0-9._-]{1,128}$/.test(name)) {
+    return { error: 'the master name after the sentinels must be letters, digits, ".", "_" or "-"' };
+  }
+  const at = authority.lastIndexOf('@');
+  const credentials = at === -1 ? undefined : parseUserinfo(authority.slice(0, at));
+  if (credentials === null) return { error: 'the password in a redis+sentinel:// URL is not valid percent-encoding' };
+  const sentinels = [];
+  for (const address of authority.slice(at + 1).split(',')) {
+    const sentinel = parseHostPort(address);
+    if (sentinel === undefined) return { error: `sentinel address ${JSON.stringify(address)} is not host:port` };
+    sentinels.push(sentinel);
+  }
+  const options = parseQuery(query);
+  if ('error' in options) return options;
+  return {
+    kind: 'sentinel',
+    sentinels,
+    name,
+    ...(credentials?.username !== undefined && { username: credentials.username }),
+    ...(credentials?.password !== undefined && { password: credentials.password }),
+    ...(options.sentinelPassword !== undefined && { sentinelPassword: options.sentinelPassword }),
+  };
+}
+
+function parseHostPort(address: string): { host: string; port: number } | undefined {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::([0-9]{1,5}))?$/.exec(address);
+  if (!match) return undefined;
+  const port = match[2] === undefined ? SENTINEL_DEFAULT_PORT : Number(match[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** `user:password`, `:password` or `user`; null when the percent-encoding is broken. */
+function parseUserinfo(userinfo: string): { username?: string; password?: string } | null {
+  const colon = userinfo.indexOf(':');
+  const username = decodePart(colon === -1 ? userinfo : userinfo.slice(0, colon));
+  const password = colon === -1 ? '' : decodePart(userinfo.slice(colon + 1));
+  if (username === undefined || password === undefined) return null;
+  return { ...(username !== '' && { username }), ...(password !== '' && { password }) };
+}
+
+function parseQuery(query: string | undefined): { sentinelPassword?: string } | { error: string } {
+  if (query === undefined || query === '') return {};
+  const result: { sentinelPassword?: string } = {};
+  for (const pair of query.split('&')) {
+    const equals = pair.indexOf('=');
+    const key = equals === -1 ? pair : pair.slice(0, equals);
+    if (key !== 'sentinelPassword') return { error: `unknown parameter ${JSON.stringify(key)} in a redis+sentinel:// URL (known: sentinelPassword)` };
+    const value = decodePart(equals === -1 ? '' : pair.slice(equals + 1));
+    if (value === undefined) return { error: 'sentinelPassword is not valid percent-encoding' };
+    result.sentinelPassword = value;
+  }
+  return result;
+}
+
+function decodePart(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

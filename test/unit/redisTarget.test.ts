@@ -1,0 +1,78 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveConfig } from '../../src/config/resolveConfig.js';
+import { UsageError } from '../../src/errors.js';
+import { parseRedisTarget } from '../../src/server/stores/redis/redisTarget.js';
+import { redactUrl } from '../../src/shared/redactUrl.js';
+import { throwsError } from '../helpers/assertions.js';
+
+test('one Redis: redis:// and rediss:// are handed on as they are', () => {
+  assert.equal(parseRedisTarget('redis://:pw@127.0.0.1:6379/2'), { kind: 'single', url: 'redis://:pw@127.0.0.1:6379/2' });
+  assert.equal(parseRedisTarget('rediss://redis.example.com'), { kind: 'single', url: 'rediss://redis.example.com' });
+});
+
+test('Sentinel: the sentinels, the master name, the passwords', () => {
+  assert.equal(parseRedisTarget('redis+sentinel://10.0.0.1:26379,10.0.0.2:26380,[::1]:26381/geo'), {
+    kind: 'sentinel',
+    sentinels: [
+      { host: '10.0.0.1', port: 26379 },
+      { host: '10.0.0.2', port: 26380 },
+      { host: '::1', port: 26381 },
+    ],
+    name: 'geo',
+  });
+  assert.equal(parseRedisTarget('redis+sentinel://:p%40ss@sentinel-a:1,sentinel-b/geo-main?sentinelPassword=s%26cret'), {
+    kind: 'sentinel',
+    sentinels: [
+      { host: 'sentinel-a', port: 1 },
+      { host: 'sentinel-b', port: 26379 },
+    ],
+    name: 'geo-main',
+    password: 'p@ss',
+    sentinelPassword: 's&cret',
+  });
+  assert.equal(parseRedisTarget('REDIS+SENTINEL://geo-user:pw@h:2/m'), {
+    kind: 'sentinel',
+    sentinels: [{ host: 'h', port: 2 }],
+    name: 'm',
+    username: 'geo-user',
+    password: 'pw',
+  });
+});
+
+test('Sentinel URLs that cannot work are refused, saying why', () => {
+  const refusals: Array<[string, string]> = [
+    ['redis+sentinel://h:1', 'a redis+sentinel:// URL names the master after the sentinels: redis+sentinel://host:port[,host:port…]/<master name>'],
+    ['redis+sentinel://h:1/', 'the master name after the sentinels must be letters, digits, ".", "_" or "-"'],
+    ['redis+sentinel://h:1/a/b', 'the master name after the sentinels must be letters, digits, ".", "_" or "-"'],
+    ['redis+sentinel://h:1,,h:2/geo', 'sentinel address "" is not host:port'],
+    ['redis+sentinel://h:70000/geo', 'sentinel address "h:70000" is not host:port'],
+    ['redis+sentinel://h:0/geo', 'sentinel address "h:0" is not host:port'],
+    ['redis+sentinel://h:x/geo', 'sentinel address "h:x" is not host:port'],
+    ['redis+sentinel://h:1/geo?db=2', 'unknown parameter "db" in a redis+sentinel:// URL (known: sentinelPassword)'],
+    ['redis+sentinel://h:1/geo?a?b', 'a redis+sentinel:// URL has one "?"'],
+    ['redis+sentinel://:%zz@h:1/geo', 'the password in a redis+sentinel:// URL is not valid percent-encoding'],
+    ['redis+sentinel://h:1/geo?sentinelPassword=%zz', 'sentinelPassword is not valid percent-encoding'],
+    ['sentinel://h:1/geo', 'must be "memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>'],
+    ['redis://', 'must be "memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>'],
+  ];
+  for (const [url, error] of refusals) assert.equal(parseRedisTarget(url), { error }, url);
+});
+
+test('--store is checked with the same words, and its passwords are never shown', () => {
+  assert.is(resolveConfig({ flags: { store: 'redis+sentinel://h:1,h:2/geo' }, env: {} }).store, 'redis+sentinel://h:1,h:2/geo');
+  throwsError(() => resolveConfig({ flags: { store: 'mem' }, env: {} }), UsageError, /^--store "mem" must be "memory", redis:\/\/…, rediss:\/\/… or redis\+sentinel:/);
+  throwsError(
+    () => resolveConfig({ flags: {}, env: { GEO_HOOK_STORE: 'redis+sentinel://:hunter2@h:1/geo?db=1&sentinelPassword=swordfish' } }),
+    UsageError,
+    /^GEO_HOOK_STORE "redis\+sentinel:\/\/:\*\*\*@h:1\/geo\?db=1&sentinelPassword=\*\*\*" is not a usable store URL: unknown parameter "db"/,
+  );
+});
+
+test('redactUrl: userinfo and sentinelPassword hidden, the rest kept', () => {
+  assert.is(redactUrl('redis+sentinel://:a@h:1,h:2/geo?sentinelPassword=b'), 'redis+sentinel://:***@h:1,h:2/geo?sentinelPassword=***');
+  assert.is(redactUrl('http://deploy:pw@host/x?y=1'), 'http://deploy:***@host/x?y=1');
+  assert.is(redactUrl('redis://host:6379'), 'redis://host:6379');
+});
+
+test.run();
