@@ -21,6 +21,7 @@ export interface Config {
   readonly legacy: boolean;
   readonly frontendTokenFile: string | undefined;
   readonly metricsListen: string | undefined;
+  readonly maxConnections: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -166,6 +167,15 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: host:port (or socket path) for /-/liveness, /-/readiness and /-/metrics, off the main address',
     check: (value) => (value === undefined || parseListen(value) ? undefined : 'must be host:port or an absolute socket path'),
+  },
+  maxConnections: {
+    flag: 'max-connections',
+    env: 'GEO_HOOK_MAX_CONNECTIONS',
+    type: 'number',
+    default: 1024,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: 'serve: open connections at most; more are closed as they come',
+    check: (value) => (Number.isInteger(value) && value >= 1 && value <= 1_000_000 ? undefined : 'must be a whole number from 1 to 1000000'),
   },
 };
 

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { authenticate } from './authenticate.js';
 import type { GeoSite } from './geoSite.js';
-import { BodyError } from './readJsonBody.js';
+import { BodyError, CLIENT_CLOSED_REQUEST } from './readJsonBody.js';
 import { type RegisterOutcome, registerPush } from './registerPush.js';
 import { OPERATIONS_ROUTES } from './operations/operationsRoutes.js';
 import type { ServerMetrics } from './operations/metrics.js';
@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   readonly now?: () => number;
   readonly maxBodyBytes?: number;
   readonly metrics?: ServerMetrics | undefined;
+  /** Open connections at most; more are closed as they come (and counted). */
+  readonly maxConnections?: number;
   /** Which routes this server answers: the API and the operations endpoints, or one of them (--metrics-listen). */
   readonly routes?: readonly Route[];
 }
@@ -32,6 +34,13 @@ export interface ApiServerOptions {
 export type { ReceivePackStep };
 
 const DEFAULT_MAX_BODY_BYTES = MAX_POST_RECEIVE_BYTES;
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+function expectsContinue(request: IncomingMessage): boolean {
+  return /^100-continue$/i.test(request.headers.expect ?? '');
+}
 
 export type ApiServer = Server & {
   /** The receive-pack step for a front end in the same process. */
@@ -56,38 +65,70 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   };
   const routes = options.routes ?? [...API_ROUTES, ...OPERATIONS_ROUTES];
 
-  async function route(request: IncomingMessage, record: Record<string, unknown>): Promise<Answer & { endpoint: Endpoint }> {
+  async function route(request: IncomingMessage, response: ServerResponse, record: Record<string, unknown>, at: { endpoint: Endpoint; continued?: boolean }): Promise<Answer> {
     const match = matchRoute(routes, request.method, (request.url ?? '/').split('?')[0]!);
-    if (match === undefined) return { ...errorAnswer(404, '404 Not Found'), endpoint: 'other' };
-    if ('wrongMethod' in match) return { ...errorAnswer(405, '405 Method Not Allowed'), endpoint: match.wrongMethod };
+    if (match === undefined) return errorAnswer(404, '404 Not Found');
+    if ('wrongMethod' in match) {
+      at.endpoint = match.wrongMethod;
+      return errorAnswer(405, '405 Method Not Allowed');
+    }
     const { route: found, params } = match;
+    at.endpoint = found.endpoint;
     const verdict = authenticate(found.auth, request.headers, { secret: options.secret, frontendToken: options.frontendToken, nowSeconds: Math.floor(now() / 1000) });
     if (!verdict.ok) {
       record.auth = verdict.reason;
-      return { ...errorAnswer(401, '401 Unauthorized'), endpoint: found.endpoint };
+      return errorAnswer(401, '401 Unauthorized');
     }
     if (verdict.by !== 'none') record.auth = verdict.by;
-    return { ...(await found.handler(request, params, record, context)), endpoint: found.endpoint };
+    // A client that asked to wait (Expect: 100-continue) sends its body only now that its credential holds.
+    if (expectsContinue(request)) {
+      response.writeContinue();
+      at.continued = true;
+    }
+    return found.handler(request, params, record, context);
   }
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const answerRequest = (request: IncomingMessage, response: ServerResponse) => {
     const started = now();
     const record: Record<string, unknown> = { method: request.method, path: (request.url ?? '').split('?')[0] };
-    route(request, record)
-      .catch((error: unknown) => {
-        if (error instanceof BodyError) return { ...errorAnswer(error.status, error.message), endpoint: 'other' as const };
+    const at: { endpoint: Endpoint; continued?: boolean } = { endpoint: 'other' };
+    route(request, response, record, at)
+      .catch((error: unknown): Answer => {
+        if (error instanceof BodyError) {
+          if (error.status !== CLIENT_CLOSED_REQUEST) return errorAnswer(error.status, error.message);
+          record.note = error.message;
+          return { status: CLIENT_CLOSED_REQUEST };
+        }
         record.error = error instanceof Error ? error.message : String(error);
-        return { ...errorAnswer(500, '500 Internal Server Error'), endpoint: 'other' as const };
+        return errorAnswer(500, '500 Internal Server Error');
       })
-      .then(({ status, body, contentType, endpoint }) => {
-        response.writeHead(status, body === undefined ? {} : { 'content-type': contentType ?? 'application/json' });
-        response.end(body);
+      .then(({ status, body, contentType }) => {
+        const { endpoint } = at;
+        if (status === CLIENT_CLOSED_REQUEST) response.destroy();
+        else {
+          const headers: Record<string, string> = body === undefined ? {} : { 'content-type': contentType ?? 'application/json' };
+          // Refused before its body was asked for: the client may still send it, so this connection ends here.
+          if (expectsContinue(request) && at.continued !== true) headers.connection = 'close';
+          response.writeHead(status, headers);
+          response.end(body);
+        }
         options.metrics?.request(endpoint, status, (now() - started) / 1000);
         // Probes come often and say nothing new: they are counted, not logged.
         if (endpoint !== 'liveness' && endpoint !== 'readiness' && endpoint !== 'metrics') {
           options.log({ time: new Date(started).toISOString(), ...record, endpoint, status, duration_ms: now() - started });
         }
       });
-  });
+  };
+
+  // Contract section 7: headers within 10 s, a whole request within 30 s, checked every second
+  // (Node checks every 30 s by default, which would let a slow client hold a connection that long).
+  const server = createServer(
+    { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    answerRequest,
+  );
+  // With a listener here Node no longer answers 100 Continue by itself: route() does, after the credential.
+  server.on('checkContinue', answerRequest);
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  server.on('drop', () => options.metrics?.connectionDropped());
   return Object.assign(server, { registerPush: (step: ReceivePackStep) => registerPush(options.store, step, options.legacy) });
 }

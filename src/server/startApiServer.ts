@@ -48,7 +48,7 @@ export async function startApiServer(
   if (frontendToken === '') throw new UsageError(`front-end token file ${config.frontendTokenFile} is empty`, 'ESECRET');
   const store = await openStore(config.store, log);
   const metrics = createMetrics({ droppedLogLines: options.droppedLogLines ?? (() => 0) });
-  const common = { site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log, metrics };
+  const common = { site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log, metrics, maxConnections: config.maxConnections };
   // With --metrics-listen the operations endpoints have their own address, and leave the main one.
   const server = createApiServer({ ...common, ...(config.metricsListen !== undefined && { routes: API_ROUTES }) });
   const url = await listenOn(server, config.listen);

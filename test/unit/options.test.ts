@@ -17,6 +17,7 @@ test('flags, environment variables and file keys as contract section 9 names the
     legacy: ['legacy', 'GEO_HOOK_LEGACY', 'boolean'],
     frontendTokenFile: ['frontend-token-file', 'GEO_HOOK_FRONTEND_TOKEN_FILE', 'string'],
     metricsListen: ['metrics-listen', 'GEO_HOOK_METRICS_LISTEN', 'string'],
+    maxConnections: ['max-connections', 'GEO_HOOK_MAX_CONNECTIONS', 'number'],
   };
   const actual = Object.fromEntries(Object.entries(OPTIONS).map(([key, spec]) => [key, [spec.flag, spec.env, spec.type]]));
   assert.equal(actual, expected);
@@ -38,6 +39,7 @@ test('defaults, and which settings are paths (relative to the config file) or se
     legacy: false,
     frontendTokenFile: undefined,
     metricsListen: undefined,
+    maxConnections: 1024,
   });
   const paths = Object.entries(OPTIONS).filter(([, spec]) => spec.isPath === true).map(([key]) => key);
   assert.equal(paths.sort(), ['caFile', 'frontendTokenFile', 'logFile', 'nodesFile', 'secretFile']);
@@ -57,6 +59,8 @@ test('the checks of timeout, store and listen', () => {
     assert.is(check('store', bad), 'must be "memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>', bad);
   }
   assert.is(check('store', 'redis+sentinel://h:1'), 'is not a usable store URL: a redis+sentinel:// URL names the master after the sentinels: redis+sentinel://host:port[,host:port…]/<master name>');
+  for (const good of [1, 1024, 1_000_000]) assert.is(check('maxConnections', good), undefined);
+  for (const bad of [0, -5, 2.5, 1_000_001]) assert.is(check('maxConnections', bad), 'must be a whole number from 1 to 1000000', String(bad));
   assert.is(check('listen', '127.0.0.1:80'), undefined);
   assert.is(check('listen', 'localhost'), 'must be host:port or an absolute socket path');
   assert.is(check('apiUrl', 'http://a'), undefined);

@@ -12,6 +12,8 @@ export interface ServerMetrics {
   request(endpoint: Endpoint, status: number, seconds: number): void;
   lookup(source: ReferrerSource): void;
   storeError(): void;
+  /** A connection closed as it came, because --max-connections were open. */
+  connectionDropped(): void;
 }
 
 export function createMetrics(options: { droppedLogLines: () => number }): ServerMetrics {
@@ -26,6 +28,7 @@ export function createMetrics(options: { droppedLogLines: () => number }): Serve
     registers: [registry],
   });
   const lookups = new Counter({ name: 'geo_hook_referrer_lookups_total', help: 'post_receive answers, by how the node the push came through was found', labelNames: ['source'], registers: [registry] });
+  const dropped = new Counter({ name: 'geo_hook_connections_dropped_total', help: 'Connections closed as they came because --max-connections were open', registers: [registry] });
   const storeErrors = new Counter({ name: 'geo_hook_store_errors_total', help: 'Referrer store operations that failed or timed out', registers: [registry] });
   new Counter({
     name: 'geo_hook_log_lines_dropped_total',
@@ -46,5 +49,6 @@ export function createMetrics(options: { droppedLogLines: () => number }): Serve
     },
     lookup: (source) => lookups.inc({ source }),
     storeError: () => storeErrors.inc(),
+    connectionDropped: () => dropped.inc(),
   };
 }
