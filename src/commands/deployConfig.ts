@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import type { Shell } from '../shell.js';
+import { fileProblem } from '../shared/fileProblem.js';
 
 export function deployConfigCommand(shell: Shell): CommandModule {
   return {
@@ -22,7 +23,7 @@ export function deployConfigCommand(shell: Shell): CommandModule {
         text = await promisify(readFile)(siteFile, 'utf8');
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        throw new UsageError(`site file ${siteFile} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, 'EFILE', error);
+        throw new UsageError(`site file ${siteFile} ${fileProblem(code)}`, 'EFILE', error);
       }
       let site;
       try {

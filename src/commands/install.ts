@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
@@ -21,7 +20,7 @@ export function installCommand(shell: Shell): CommandModule {
       withTargets(yargs)
         .options({
           config: { type: 'string', requiresArg: true, describe: 'the JSON config file the installed hook will use' },
-          force: { type: 'boolean', describe: 'install even a command that will not last (inside npx\'s cache)' },
+          force: { type: 'boolean', describe: "install even with a config file the hook cannot use, or a command that will not last (inside npx's cache)" },
         })
         .example('$0 install --recursive /var/opt/gitlab/git-data/repositories --config /etc/geo-hook/config.json', 'every bare repository under the folder'),
     handler: async (argv) => {
@@ -54,9 +53,11 @@ export async function runInstaller(shell: Shell, action: 'install' | 'uninstall'
   if (action === 'install') {
     const configFile = args.configFile === undefined ? undefined : path.resolve(shell.cwd, args.configFile);
     if (configFile !== undefined) {
-      await access(configFile).catch(() => {
-        throw new UsageError(`config file ${configFile} does not exist`, 'ECONFIG');
-      });
+      // Read now what every push will read: a broken config would show every pusher an error.
+      const { validateHookConfig } = await import('../installer/validateHookConfig.js');
+      const problem = await validateHookConfig(configFile);
+      if (problem !== undefined && args.force !== true) throw new UsageError(`${problem}: nothing was installed (fix it, or --force to install anyway)`, 'ECONFIG');
+      if (problem !== undefined) shell.stderr.write(`geo-hook: warning: ${problem}: installing anyway (--force)\n`);
     }
     const { judgeHookCommand } = await import('../installer/hookCommand.js');
     const judged = await judgeHookCommand(shell.self);

@@ -1,6 +1,7 @@
 import { configFilePath } from '../config/resolveConfig.js';
 import { UsageError, isGeoHookError } from '../errors.js';
 import { MAX_CONFIG_BYTES, readBounded } from '../hook/readBounded.js';
+import { fileProblem } from '../shared/fileProblem.js';
 
 /**
  * Reads the config file named by --config or GEO_HOOK_CONFIG, if any: at
@@ -29,7 +30,7 @@ export async function readConfigFile(
   } catch (error) {
     if (isGeoHookError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`config file ${path} ${code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`}`, 'ECONFIG', error);
+    throw new UsageError(`config file ${path} ${fileProblem(code)}`, 'ECONFIG', error);
   } finally {
     clearTimeout(timer);
   }

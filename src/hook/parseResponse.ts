@@ -48,15 +48,40 @@ export function parseResponse(answer: HttpAnswer): PostReceiveReply {
 function statusError({ status, body, contentType }: HttpAnswer): ApiError {
   const said = apiErrorMessage(body, contentType);
   const suffix = said ? `: ${said}` : '';
+  const http = `HTTP ${status}${STATUS_WORDS[status] === undefined ? '' : ` ${STATUS_WORDS[status]}`}`;
   if (status === 401 || status === 403) {
-    return new ApiError(`the API refused our credentials (HTTP ${status}): check the secret file${suffix}`, 'EAUTH', status);
+    return new ApiError(`the API refused our credentials (${http}): check the secret file${suffix}`, 'EAUTH', status);
   }
-  if (status === 404) {
-    return new ApiError(`the API has no post_receive endpoint there (HTTP 404): check the API URL${suffix}`, 'ENOTFOUND', status);
+  // The internal API's own 404 names what it does not know (GitLab: "404 Project Not Found"); a bare one is a wrong URL.
+  if (status === 404 && said !== undefined && /project|repository/i.test(said)) {
+    return new ApiError(`the API does not know this repository (${http}${suffix}): check GL_REPOSITORY against the API's projects`, 'ENOPROJECT', status);
   }
-  if (status >= 500) return new ApiError(`the API failed (HTTP ${status})${suffix}`, 'ESERVER', status);
-  return new ApiError(`the API answered HTTP ${status}${suffix}`, 'EHTTP', status);
+  if (status === 404 || status === 405 || status === 501) {
+    return new ApiError(`the API has no post_receive endpoint there (${http}): check the API URL${suffix}`, 'ENOTFOUND', status);
+  }
+  if (status === 413) return new ApiError(`the API refused the request as too large (${http})${suffix}`, 'ETOOLARGE', status);
+  if (status >= 500) return new ApiError(`the API failed (${http})${suffix}`, 'ESERVER', status);
+  return new ApiError(`the API answered ${http}${suffix}`, 'EHTTP', status);
 }
+
+/** The reason phrases of the statuses an API or the web server in front of it answers. */
+const STATUS_WORDS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 /** GitLab's API puts its reason in `message` (or `error`); show a short piece of it. */
 function apiErrorMessage(body: string, contentType: string | undefined): string | undefined {

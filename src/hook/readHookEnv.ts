@@ -66,7 +66,12 @@ function readPushOptions(env: Env): string[] {
 function required(env: Env, name: string, pattern: RegExp, expected: string): string {
   const value = env[name];
   if (value === undefined || value === '') {
-    throw new UsageError(`${name} is not set: run geo-hook as git's post-receive hook, or set it by hand`, 'EBADENV');
+    // Git sets GIT_DIR for its hooks: then this is a real push, and the front end (not the pusher) left it out.
+    const why =
+      env.GIT_DIR === undefined
+        ? 'to try the hook by hand, set it as a front end would (see geo-hook post-receive --help)'
+        : "this push did not come through a front end that sets it (the server's web server or gitlab-shell): tell the server's operator";
+    throw new UsageError(`${name} is not set: ${why}`, 'EBADENV');
   }
   if (!pattern.test(value)) throw invalid(name, value, expected);
   return value;

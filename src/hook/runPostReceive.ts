@@ -15,6 +15,7 @@ import type { ApiRequest } from './buildRequest.js';
 import { showControls } from './showControls.js';
 import { MAX_POST_RECEIVE_BYTES, mebibytes } from '../shared/limits.js';
 import { MAX_CA_BYTES, MAX_SECRET_BYTES } from './readBounded.js';
+import { fileProblem } from '../shared/fileProblem.js';
 
 /** Everything the hook touches outside itself, so tests can run it without a process. */
 export interface HookIo {
@@ -138,8 +139,7 @@ async function readOrFail(io: HookIo, path: string, what: string, maxBytes: numb
   } catch (error) {
     if (isGeoHookError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? 'error'})`;
-    throw new UsageError(`${what} ${path} ${reason}`, 'EFILE', error);
+    throw new UsageError(`${what} ${path} ${fileProblem(code)}`, 'EFILE', error);
   }
 }
 

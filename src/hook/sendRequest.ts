@@ -148,10 +148,23 @@ export function describeFailure(error: unknown, request: ApiRequest, totalSecond
       return because('no route to the host');
     case 'ERR_GOT_REQUEST_ERROR':
     case 'ERR_READING_RESPONSE_STREAM':
-      return new ApiError(`${at} broke off its answer`, code, undefined, error);
+    case 'EPIPE':
+    case 'ECONNABORTED':
+      return new ApiError(`${at} broke off the connection`, code, undefined, error);
+    case 'EPROTO':
+      return because('the TLS handshake failed: is it https:// on that port, or plain http://?');
+    case 'EADDRNOTAVAIL':
+      return because('the address is not one this machine can connect from or to');
+    case 'ENOTSOCK':
+      return because('the path is not a socket');
+    case 'EISDIR':
+      return because('the socket path is a folder');
+    case 'EMFILE':
+    case 'ENFILE':
+      return because('too many files are open on this machine');
   }
   if (TLS_TRUST.test(code)) {
     return new ApiError(`cannot trust ${at}: its TLS certificate failed (${code}); set caFile to its CA`, 'ETLS', undefined, error);
   }
-  return because(`${code.toLowerCase()}`);
+  return because(`system error ${code}, which geo-hook has no words for (--verbose shows more)`);
 }

@@ -13,6 +13,7 @@ import { type ApiUrl, parseApiUrl } from '../shared/apiUrl.js';
 import { JWT_LEEWAY_SECONDS, secretFromFile } from '../shared/jwt.js';
 import { readHookScript, shellQuote } from './hookScript.js';
 import { judgeRuntime } from './nodeSupport.js';
+import { fileProblem } from '../shared/fileProblem.js';
 
 export interface CheckResult {
   readonly status: 'ok' | 'warn' | 'fail';
@@ -72,7 +73,7 @@ async function checkSecretFile(config: Config, add: (result: CheckResult) => voi
     const code = (error as NodeJS.ErrnoException).code;
     add({
       status: 'fail',
-      what: `secret file ${file} ${code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read by this user' : `cannot be read (${code})`}`,
+      what: `secret file ${file} ${fileProblem(code)}`,
       fix: code === 'ENOENT' ? 'copy the shared secret from the API server there' : 'let the user git runs as read it (chown, chmod 640)',
     });
     return undefined;

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import { findBareRepositories } from './findBareRepositories.js';
 import { type Plan, type Step, planInstall, planUninstall } from './planInstall.js';
 import { applySteps, inspectRepository } from './repositoryFiles.js';
@@ -9,6 +10,8 @@ export interface RepositoryResult {
   readonly outcome: Plan['outcome'];
   readonly note?: string | undefined;
   readonly steps?: readonly Step[];
+  /** A folder given with --recursive, not a repository: said, and not counted as one. */
+  readonly folder?: boolean;
 }
 
 export interface InstallOptions {
@@ -27,15 +30,19 @@ export async function installHooks(options: InstallOptions): Promise<RepositoryR
     results.push(result);
     options.onResult?.(result, results.length);
   };
+  // A mistyped folder is a mistake in the command, not a repository that failed: refuse before changing anything.
+  if (options.recursive) {
+    for (const target of options.targets) {
+      const resolved = path.resolve(target);
+      const kind = await stat(resolved).then((info) => (info.isDirectory() ? 'folder' : 'not a folder'), () => 'missing');
+      if (kind === 'missing') throw new UsageError(`${resolved} does not exist: nothing was changed`, 'ENOTARGET');
+      if (kind !== 'folder') throw new UsageError(`${resolved} is not a folder (--recursive takes folders that hold repositories): nothing was changed`, 'ENOTARGET');
+    }
+  }
   for (const target of options.targets) {
     const resolved = path.resolve(target);
     if (!options.recursive) {
       record(await installOne(resolved, options));
-      continue;
-    }
-    const isDir = await stat(resolved).then((s) => s.isDirectory(), () => false);
-    if (!isDir) {
-      record({ path: resolved, outcome: 'failed', note: 'not a folder' });
       continue;
     }
     let found = 0;
@@ -43,7 +50,7 @@ export async function installHooks(options: InstallOptions): Promise<RepositoryR
       found++;
       record(await installOne(repository, options));
     }
-    if (found === 0) record({ path: resolved, outcome: 'failed', note: 'no bare repository under it' });
+    if (found === 0) record({ path: resolved, outcome: 'failed', note: 'no bare repository under it', folder: true });
   }
   return results;
 }
@@ -62,13 +69,16 @@ async function installOne(repository: string, options: InstallOptions): Promise<
   }
 }
 
-/** The closing summary, always printed. */
+/** The closing summary, always printed: repositories by outcome, and the folders where none was found. */
 export function summarise(results: readonly RepositoryResult[], dryRun: boolean): string {
+  const repositories = results.filter((result) => result.folder !== true);
+  const emptyFolders = results.length - repositories.length;
   const counts = new Map<string, number>();
-  for (const result of results) counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
+  for (const result of repositories) counts.set(result.outcome, (counts.get(result.outcome) ?? 0) + 1);
   const order = ['installed', 'updated', 'uninstalled', 'unchanged', 'failed'];
   const parts = order.filter((outcome) => counts.has(outcome)).map((outcome) => `${counts.get(outcome)} ${outcome}`);
-  return `${dryRun ? 'dry run, nothing changed: would have ' : ''}${results.length} repositor${results.length === 1 ? 'y' : 'ies'}: ${parts.join(', ') || 'none'}`;
+  const folders = emptyFolders === 0 ? '' : `; ${emptyFolders} folder${emptyFolders === 1 ? '' : 's'} without a bare repository`;
+  return `${dryRun ? 'dry run, nothing changed: would have ' : ''}${repositories.length} repositor${repositories.length === 1 ? 'y' : 'ies'}: ${parts.join(', ') || 'none'}${folders}`;
 }
 
 /** One line per repository: `installed  /srv/git/a.git (note)`. */
@@ -98,5 +108,7 @@ function describeStep(step: Step): string {
       return 'remove hooks/geo-hook.json';
     case 'remove-hooks-dir-if-empty':
       return 'remove hooks/ if empty';
+    case 'keep-edited':
+      return 'keep the edited hook as hooks/post-receive.edited';
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CHAIN_DIR, HOOK_MARKER, ORIGINAL_HOOK } from './hookScript.js';
 
 /** What install found in a repository, read by inspectRepository. */
@@ -14,6 +15,8 @@ export interface RepositoryState {
     | { readonly kind: 'other'; readonly symlinkTarget: string | undefined };
   readonly chainDirExists: boolean;
   readonly chainEntryExists: boolean;
+  /** hooks/post-receive.edited, where an edited hook is kept, is there already. */
+  readonly editedEntryExists: boolean;
   readonly manifest: Manifest | undefined;
 }
 
@@ -24,9 +27,17 @@ export interface Manifest {
   readonly original: { readonly symlinkTarget: string | null } | null;
   readonly createdChainDir: boolean;
   readonly createdHooksDir: boolean;
+  /** The SHA-256 of the hooks/post-receive geo-hook wrote, so an operator's later edit is recognised and kept. */
+  readonly hookSha256?: string;
 }
 
 export const MANIFEST = 'geo-hook.json';
+/** Where an installed hook that was edited by hand is kept when geo-hook would replace or remove it. */
+export const EDITED_HOOK = 'post-receive.edited';
+
+export function scriptSha256(script: string): string {
+  return createHash('sha256').update(script).digest('hex');
+}
 
 export type Step =
   | { readonly do: 'mkdir'; readonly path: string }
@@ -34,6 +45,8 @@ export type Step =
   | { readonly do: 'keep-original'; readonly symlinkTarget: string | undefined }
   | { readonly do: 'write-manifest'; readonly manifest: Manifest }
   | { readonly do: 'write-hook'; readonly script: string }
+  /** Hard-links hooks/post-receive to hooks/post-receive.edited, before it is replaced or removed. */
+  | { readonly do: 'keep-edited' }
   | { readonly do: 'restore-original'; readonly symlinkTarget: string | null }
   | { readonly do: 'remove-hook' }
   | { readonly do: 'remove-chain-dir-if-empty' }
@@ -55,9 +68,15 @@ export function planInstall(state: RepositoryState, script: string): Plan {
   if (!state.hooksIsFolder) return { outcome: 'failed', note: 'hooks is not a folder' };
   const { hook } = state;
   if (hook.kind === 'ours') {
-    return hook.script === script
-      ? { outcome: 'unchanged', note: 'already installed' }
-      : { outcome: 'updated', steps: [{ do: 'write-hook', script }] };
+    if (hook.script === script) return { outcome: 'unchanged', note: 'already installed' };
+    const edited = editedByHand(state, hook.script);
+    if (edited && state.editedEntryExists) return { outcome: 'failed', note: `hooks/post-receive was edited by hand and hooks/${EDITED_HOOK} already exists: move one away first` };
+    const manifest = state.manifest && { ...state.manifest, hookSha256: scriptSha256(script) };
+    return {
+      outcome: 'updated',
+      steps: [...(edited ? [{ do: 'keep-edited' } as const] : []), ...(manifest ? [{ do: 'write-manifest', manifest } as const] : []), { do: 'write-hook', script }],
+      ...(edited && { note: `hooks/post-receive had been edited by hand: kept as hooks/${EDITED_HOOK}` }),
+    };
   }
   const steps: Step[] = [];
   if (!state.hooksDirExists) steps.push({ do: 'mkdir', path: 'hooks' });
@@ -74,7 +93,7 @@ export function planInstall(state: RepositoryState, script: string): Plan {
     steps.push({ do: 'keep-original', symlinkTarget: hook.symlinkTarget });
     original = { symlinkTarget: hook.symlinkTarget ?? null };
   }
-  const manifest: Manifest = { installedBy: 'geo-hook', original, createdChainDir, createdHooksDir: !state.hooksDirExists };
+  const manifest: Manifest = { installedBy: 'geo-hook', original, createdChainDir, createdHooksDir: !state.hooksDirExists, hookSha256: scriptSha256(script) };
   steps.push({ do: 'write-manifest', manifest }, { do: 'write-hook', script });
   return {
     outcome: 'installed',
@@ -83,12 +102,26 @@ export function planInstall(state: RepositoryState, script: string): Plan {
   };
 }
 
-/** The steps that undo exactly what install did. */
+/**
+ * An installed hook whose text is not what geo-hook wrote. A manifest from
+ * before hashes were kept cannot tell: then it counts as edited, because
+ * keeping a copy too many loses nothing.
+ */
+function editedByHand(state: RepositoryState, script: string): boolean {
+  return state.manifest?.hookSha256 !== scriptSha256(script);
+}
+
+/** The steps that undo exactly what install did; a hook edited since is kept, never deleted. */
 export function planUninstall(state: RepositoryState): Plan {
   if (!state.isBare) return { outcome: 'failed', note: 'not a bare repository' };
   if (state.hook.kind !== 'ours') return { outcome: 'unchanged', note: 'geo-hook is not installed here' };
   const manifest = state.manifest;
   const steps: Step[] = [];
+  const edited = editedByHand(state, state.hook.script);
+  if (edited) {
+    if (state.editedEntryExists) return { outcome: 'failed', note: `hooks/post-receive was edited by hand and hooks/${EDITED_HOOK} already exists: move one away first` };
+    steps.push({ do: 'keep-edited' });
+  }
   if (manifest?.original) {
     if (!state.chainEntryExists) {
       return { outcome: 'failed', note: `hooks/${CHAIN_DIR}/${ORIGINAL_HOOK} is missing: cannot restore the hook that was there` };
@@ -99,6 +132,7 @@ export function planUninstall(state: RepositoryState): Plan {
   }
   if (manifest?.createdChainDir) steps.push({ do: 'remove-chain-dir-if-empty' });
   if (manifest) steps.push({ do: 'remove-manifest' });
-  if (manifest?.createdHooksDir) steps.push({ do: 'remove-hooks-dir-if-empty' });
-  return { outcome: 'uninstalled', steps };
+  // hooks/ holds the kept edit now: it stays.
+  if (manifest?.createdHooksDir && !edited) steps.push({ do: 'remove-hooks-dir-if-empty' });
+  return { outcome: 'uninstalled', steps, ...(edited && { note: `hooks/post-receive had been edited by hand: kept as hooks/${EDITED_HOOK}` }) };
 }

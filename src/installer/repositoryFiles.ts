@@ -3,7 +3,7 @@ import { chmod, link, lstat, mkdir, readFile, readlink, rename, rm, rmdir, stat,
 import path from 'node:path';
 import { isRecord } from '../shared/isRecord.js';
 import { CHAIN_DIR, ORIGINAL_HOOK } from './hookScript.js';
-import { MANIFEST, type Manifest, type RepositoryState, type Step, isOurs } from './planInstall.js';
+import { EDITED_HOOK, MANIFEST, type Manifest, type RepositoryState, type Step, isOurs } from './planInstall.js';
 
 /** Git's own test for a bare repository: HEAD, objects/ and refs/, and core.bare not false. */
 export async function isBareRepository(dir: string): Promise<boolean> {
@@ -36,6 +36,7 @@ export async function inspectRepository(dir: string): Promise<RepositoryState> {
     hook,
     chainDirExists: await exists(path.join(hooks, CHAIN_DIR)),
     chainEntryExists: await exists(path.join(hooks, CHAIN_DIR, ORIGINAL_HOOK)),
+    editedEntryExists: await exists(path.join(hooks, EDITED_HOOK)),
     manifest: await readManifest(path.join(hooks, MANIFEST)),
   };
 }
@@ -63,6 +64,10 @@ export async function applySteps(dir: string, steps: readonly Step[]): Promise<v
       case 'keep-original':
         if (step.symlinkTarget === undefined) await link(hookPath, chainEntry);
         else await symlink(retarget(step.symlinkTarget, hooks, path.dirname(chainEntry)), chainEntry);
+        break;
+      case 'keep-edited':
+        // A second name for the same file: replacing or removing hooks/post-receive then leaves it as it was.
+        await link(hookPath, path.join(hooks, EDITED_HOOK));
         break;
       case 'write-manifest':
         await writeFile(path.join(hooks, MANIFEST), `${JSON.stringify(step.manifest, null, 2)}\n`);

@@ -13,6 +13,7 @@ import { API_ROUTES } from './routes.js';
 import { type GeoSite, parseGeoSite } from './geoSite.js';
 import { MemoryReferrerStore } from './stores/memory/memoryReferrerStore.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
+import { fileProblem } from '../shared/fileProblem.js';
 
 export interface RunningApiServer {
   readonly server: ReturnType<typeof createApiServer>;
@@ -123,6 +124,6 @@ async function readText(path: string, what: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${what} ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, 'EFILE', error);
+    throw new UsageError(`${what} ${path} ${fileProblem(code)}`, 'EFILE', error);
   }
 }

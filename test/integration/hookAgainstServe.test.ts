@@ -106,7 +106,7 @@ test('the wrong secret: one line, exit 1', async (context) => {
     stdin: refLine(),
   });
   assert.is(result.code, 1);
-  assert.is(result.stderr, 'geo-hook: the API refused our credentials (HTTP 401): check the secret file: "401 Unauthorized"\n');
+  assert.is(result.stderr, 'geo-hook: the API refused our credentials (HTTP 401 Unauthorized): check the secret file: "401 Unauthorized"\n');
 });
 
 test('configuration from a file named by GEO_HOOK_CONFIG', async (context) => {

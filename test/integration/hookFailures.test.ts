@@ -84,10 +84,10 @@ const failures: Array<[string, FakeHandler, RegExp, number]> = [
   ['JSON of the wrong shape', (_, r) => json(r, 200, { ok: true }), /not a post_receive reply: "reference_counter_decreased"/, 1],
   ['an unknown message type', (_, r) => json(r, 200, { reference_counter_decreased: true, messages: [{ type: 'x', message: '' }] }), /unknown type "x"/, 1],
   ['partial JSON', (_, r) => (r.writeHead(200, { 'content-type': 'application/json' }), r.end('{"reference_counter_decreased": tr')), /not JSON/, 1],
-  ['401', (_, r) => json(r, 401, { message: '401 Unauthorized' }), /refused our credentials \(HTTP 401\)/, 1],
-  ['403', (_, r) => json(r, 403, { message: 'Forbidden' }), /refused our credentials \(HTTP 403\)/, 1],
-  ['404', (_, r) => (r.writeHead(404, { 'content-type': 'text/html' }), r.end('<h1>404</h1>')), /HTTP 404\): check the API URL/, 1],
-  ['500, not retried', (_, r) => json(r, 500, { message: 'boom' }), /the API failed \(HTTP 500\): "boom"/, 1],
+  ['401', (_, r) => json(r, 401, { message: '401 Unauthorized' }), /refused our credentials \(HTTP 401 Unauthorized\)/, 1],
+  ['403', (_, r) => json(r, 403, { message: 'Forbidden' }), /refused our credentials \(HTTP 403 Forbidden\)/, 1],
+  ['404', (_, r) => (r.writeHead(404, { 'content-type': 'text/html' }), r.end('<h1>404</h1>')), /HTTP 404 Not Found\): check the API URL/, 1],
+  ['500, not retried', (_, r) => json(r, 500, { message: 'boom' }), /the API failed \(HTTP 500 Internal Server Error\): "boom"/, 1],
   ['a connection reset mid-request, not retried', (_, r) => r.socket?.destroy(), /closed the connection before answering/, 1],
   ['a huge body, not read to the end', (_, r) => (r.writeHead(200, { 'content-type': 'application/json' }), r.end('[' + '0,'.repeat(3_000_000) + '0]')), /larger than 1048576 bytes/, 1],
 ];
@@ -111,7 +111,7 @@ test('503 and 502 are retried, and a later success counts', async () => {
 test('503 for ever: retried a bounded number of times, then one line', async () => {
   const result = await against((_, response) => json(response, 503, { message: 'down for maintenance' }));
   assert.is(result.code, 1);
-  oneLine(result, /HTTP 503\): "down for maintenance"/);
+  oneLine(result, /HTTP 503 Service Unavailable\): "down for maintenance"/);
   assert.ok(result.seen.length >= 2 && result.seen.length <= 4, `${result.seen.length} attempts`);
 });
 
@@ -254,7 +254,7 @@ test('the secret file: missing, unreadable, empty, not configured', async () => 
       ...(asRoot && { command: await geoHookAsNobody(dir) }),
     });
     assert.is(denied.code, 2);
-    assert.equal([denied.stdout, denied.stderr], ['', `geo-hook: secret file ${locked} cannot be read (permission denied)\n`]);
+    assert.equal([denied.stdout, denied.stderr], ['', `geo-hook: secret file ${locked} cannot be read by this user (permission denied)\n`]);
   });
 });
 

@@ -178,13 +178,81 @@ test("install warns when git's user could not run the command, and says who must
   });
 });
 
-test('install names a missing config file in one line', async () => {
+test('install refuses, in one line and changing nothing, a config the hook could not use; --force installs anyway', async () => {
   await withTempDir(async (dir) => {
     const bare = await makeBareRepository(path.join(dir, 'c.git'));
-    const result = await runGeoHook(['install', bare, '--config', path.join(dir, 'missing.json')]);
-    assert.equal([result.code, result.stdout], [2, '']);
-    assert.match(result.stderr, /^geo-hook: config file .*missing.json does not exist\n$/);
+    const before = await snapshot(bare);
+    const secret = await writeSecret(dir);
+    const cases: Array<[string, string, RegExp]> = [
+      ['missing.json', '', /^geo-hook: config file .*missing\.json does not exist: nothing was installed \(fix it, or --force to install anyway\)\n$/],
+      ['broken.json', '{ "apiUrl": "http://a", ', /^geo-hook: config file .*broken\.json is not valid JSON \(line 1, column 2\d\): nothing was installed/],
+      ['typo.json', JSON.stringify({ secretFlie: secret }), /^geo-hook: config file .*typo\.json: unknown key "secretFlie" \(did you mean "secretFile"\?\): nothing was installed/],
+      ['nosecret.json', JSON.stringify({ apiUrl: 'http://127.0.0.1:1' }), /^geo-hook: config file .*nosecret\.json names no "secretFile": the hook could not sign its calls: nothing was installed/],
+      ['gone.json', JSON.stringify({ secretFile: 'gone-secret' }), /^geo-hook: secret file .*gone-secret does not exist: nothing was installed/],
+      ['empty.json', JSON.stringify({ secretFile: 'empty-secret' }), /^geo-hook: secret file .*empty-secret is empty: nothing was installed/],
+    ];
+    await writeFile(path.join(dir, 'empty-secret'), '\n');
+    for (const [name, text, said] of cases) {
+      if (text !== '') await writeFile(path.join(dir, name), text);
+      const refused = await runGeoHook(['install', bare, '--config', path.join(dir, name)]);
+      assert.equal([refused.code, refused.stdout], [2, ''], name);
+      assert.match(refused.stderr, said, name);
+      assert.is(refused.stderr.split('\n').length, 2, `${name}: one line`);
+      assert.equal(await snapshot(bare), before, `${name}: nothing changed`);
+    }
+    const forced = await runGeoHook(['install', bare, '--config', path.join(dir, 'nosecret.json'), '--force']);
+    assert.is(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /^geo-hook: warning: config file .*nosecret\.json names no "secretFile": the hook could not sign its calls: installing anyway \(--force\)$/m);
+    assert.match(await readFile(path.join(bare, 'hooks/post-receive'), 'utf8'), /nosecret\.json/);
     await chmod(bare, 0o755);
+  });
+});
+
+test('--recursive on a folder that does not exist: one line, nothing changed; a folder with no repository is not counted as one', async () => {
+  await withTempDir(async (dir) => {
+    const bare = await makeBareRepository(path.join(dir, 'repos', 'a.git'));
+    const missing = path.join(dir, 'no-such-folder');
+    const result = await runGeoHook(['install', '--recursive', path.join(dir, 'repos'), missing]);
+    assert.equal([result.code, result.stdout, result.stderr], [2, '', `geo-hook: ${missing} does not exist: nothing was changed\n`]);
+    assert.not.ok(existsSync(path.join(bare, 'hooks/geo-hook.json')), 'nothing installed in the folder that was there');
+    await mkdir(path.join(dir, 'empty'));
+    const empty = await runGeoHook(['install', '--recursive', path.join(dir, 'repos'), path.join(dir, 'empty')]);
+    assert.is(empty.code, 1);
+    assert.match(empty.stdout, /^failed +.*empty \(no bare repository under it\)$/m);
+    assert.match(empty.stdout, /^1 repository: 1 installed; 1 folder without a bare repository$/m);
+  });
+});
+
+test('uninstall keeps a hook edited after install (and says where); install over an edited hook keeps it too', async () => {
+  await withTempDir(async (dir) => {
+    const { api, config } = await setUp(dir);
+    try {
+      const bare = await makeBareRepository(path.join(dir, 'e.git'));
+      assert.is((await runGeoHook(['install', bare, '--config', config])).code, 0);
+      const hook = path.join(bare, 'hooks/post-receive');
+      const edited = `${await readFile(hook, 'utf8')}# the operator's own line\n`;
+      await writeFile(hook, edited);
+      const removed = await runGeoHook(['uninstall', bare]);
+      assert.is(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, /^uninstalled +.*e\.git \(hooks\/post-receive had been edited by hand: kept as hooks\/post-receive\.edited\)$/m);
+      assert.is(await readFile(path.join(bare, 'hooks/post-receive.edited'), 'utf8'), edited);
+      assert.not.ok(existsSync(hook), 'geo-hook itself is gone');
+
+      // Installed again, edited again, then installed with another config: the edit is not overwritten silently.
+      await rm(path.join(bare, 'hooks/post-receive.edited'));
+      assert.is((await runGeoHook(['install', bare, '--config', config])).code, 0);
+      await writeFile(hook, `${await readFile(hook, 'utf8')}# edited again\n`);
+      const other = path.join(dir, 'other.json');
+      await writeFile(other, await readFile(config, 'utf8'));
+      const updated = await runGeoHook(['install', bare, '--config', other]);
+      assert.match(updated.stdout, /^updated +.*e\.git \(hooks\/post-receive had been edited by hand: kept as hooks\/post-receive\.edited\)$/m);
+      assert.match(await readFile(path.join(bare, 'hooks/post-receive.edited'), 'utf8'), /# edited again\n$/);
+      // Now unedited: uninstall removes it and keeps nothing more.
+      const clean = await runGeoHook(['uninstall', bare]);
+      assert.match(clean.stdout, /^uninstalled +.*e\.git$/m);
+    } finally {
+      await api.close();
+    }
   });
 });
 

@@ -47,10 +47,15 @@ test('ref updates', () => {
 test('the environment', () => {
   const base = { GL_ID: 'key-1', GL_REPOSITORY: 'project-1' };
   const says = (env: Record<string, string>) => thrown(() => readHookEnv(env)).message;
-  assert.is(says({ GL_REPOSITORY: 'project-1' }), "GL_ID is not set: run geo-hook as git's post-receive hook, or set it by hand");
-  assert.is(says({ GL_ID: '', GL_REPOSITORY: 'project-1' }), "GL_ID is not set: run geo-hook as git's post-receive hook, or set it by hand");
+  assert.is(says({ GL_REPOSITORY: 'project-1' }), 'GL_ID is not set: to try the hook by hand, set it as a front end would (see geo-hook post-receive --help)');
+  // Under git (GIT_DIR set) it is a real push that came round the front end: the operator's to fix.
+  assert.is(
+    says({ GL_REPOSITORY: 'project-1', GIT_DIR: '.' }),
+    "GL_ID is not set: this push did not come through a front end that sets it (the server's web server or gitlab-shell): tell the server's operator",
+  );
+  assert.is(says({ GL_ID: '', GL_REPOSITORY: 'project-1' }), 'GL_ID is not set: to try the hook by hand, set it as a front end would (see geo-hook post-receive --help)');
   assert.is(says({ GL_ID: 'root', GL_REPOSITORY: 'project-1' }), 'GL_ID is "root", expected "user-<n>" or "key-<n>"');
-  assert.is(says({ GL_ID: 'key-1' }), "GL_REPOSITORY is not set: run geo-hook as git's post-receive hook, or set it by hand");
+  assert.is(says({ GL_ID: 'key-1' }), 'GL_REPOSITORY is not set: to try the hook by hand, set it as a front end would (see geo-hook post-receive --help)');
   assert.is(says({ ...base, GL_REPOSITORY: 'group/x' }), 'GL_REPOSITORY is "group/x", expected "project-<n>", "wiki-<n>" or "snippet-<n>"');
   assert.is(says({ ...base, GL_PROTOCOL: 'ftp' }), 'GL_PROTOCOL is "ftp", expected "http", "ssh" or "web"');
   assert.is(says({ ...base, CORRELATION_ID: 'a b' }), 'CORRELATION_ID is "a b", expected up to 128 printable ASCII characters');
@@ -81,12 +86,24 @@ test("the API's answers", () => {
   const says = (status: number, body: string, contentType: string | undefined) =>
     thrown(() => parseResponse({ status, body, contentType })) as ApiError;
   const cases: Array<[number, string, string | undefined, string, string]> = [
-    [401, '{"message":"401 Unauthorized"}', 'application/json', 'the API refused our credentials (HTTP 401): check the secret file: "401 Unauthorized"', 'EAUTH'],
-    [403, '', undefined, 'the API refused our credentials (HTTP 403): check the secret file', 'EAUTH'],
-    [404, '{"error":"nope"}', 'application/json; charset=utf-8', 'the API has no post_receive endpoint there (HTTP 404): check the API URL: "nope"', 'ENOTFOUND'],
-    [500, '{"message":"boom"}', 'text/plain', 'the API failed (HTTP 500)', 'ESERVER'],
-    [503, '{"message":5}', 'application/json', 'the API failed (HTTP 503)', 'ESERVER'],
+    [401, '{"message":"401 Unauthorized"}', 'application/json', 'the API refused our credentials (HTTP 401 Unauthorized): check the secret file: "401 Unauthorized"', 'EAUTH'],
+    [403, '', undefined, 'the API refused our credentials (HTTP 403 Forbidden): check the secret file', 'EAUTH'],
+    [404, '{"error":"nope"}', 'application/json; charset=utf-8', 'the API has no post_receive endpoint there (HTTP 404 Not Found): check the API URL: "nope"', 'ENOTFOUND'],
+    [
+      404,
+      '{"message":"404 Project Not Found"}',
+      'application/json',
+      'the API does not know this repository (HTTP 404 Not Found: "404 Project Not Found"): check GL_REPOSITORY against the API\'s projects',
+      'ENOPROJECT',
+    ],
+    [405, '', 'text/html', 'the API has no post_receive endpoint there (HTTP 405 Method Not Allowed): check the API URL', 'ENOTFOUND'],
+    [501, '', 'text/html', 'the API has no post_receive endpoint there (HTTP 501 Not Implemented): check the API URL', 'ENOTFOUND'],
+    [413, '{"message":"body larger than 33554432 bytes"}', 'application/json', 'the API refused the request as too large (HTTP 413 Content Too Large): "body larger than 33554432 bytes"', 'ETOOLARGE'],
+    [500, '{"message":"boom"}', 'text/plain', 'the API failed (HTTP 500 Internal Server Error)', 'ESERVER'],
+    [503, '{"message":5}', 'application/json', 'the API failed (HTTP 503 Service Unavailable)', 'ESERVER'],
+    [599, '', undefined, 'the API failed (HTTP 599)', 'ESERVER'],
     [418, '[1]', 'application/json', 'the API answered HTTP 418', 'EHTTP'],
+    [429, '', undefined, 'the API answered HTTP 429 Too Many Requests', 'EHTTP'],
     [199, '{"message":"early"}', 'application/json', 'the API answered HTTP 199: "early"', 'EHTTP'],
     [300, 'x', 'application/json', 'the API answered HTTP 300', 'EHTTP'],
     [200, '<html>', 'text/html; charset=utf-8', 'the API answered HTTP 200 with a body that is not JSON (text/html)', 'EBADREPLY'],

@@ -28,10 +28,10 @@ test('any 2xx is success', () => {
 });
 
 test('statuses become one line each', () => {
-  fails(ok({ message: '401 Unauthorized' }, 401), /refused our credentials \(HTTP 401\): check the secret file: "401 Unauthorized"/, 'EAUTH');
+  fails(ok({ message: '401 Unauthorized' }, 401), /refused our credentials \(HTTP 401 Unauthorized\): check the secret file: "401 Unauthorized"/, 'EAUTH');
   fails(ok({}, 403), /HTTP 403/, 'EAUTH');
-  fails({ status: 404, contentType: 'text/html', body: '<h1>Not Found</h1>' }, /no post_receive endpoint there \(HTTP 404\): check the API URL$/);
-  fails({ status: 500, contentType: undefined, body: '' }, /the API failed \(HTTP 500\)/, 'ESERVER');
+  fails({ status: 404, contentType: 'text/html', body: '<h1>Not Found</h1>' }, /no post_receive endpoint there \(HTTP 404 Not Found\): check the API URL$/);
+  fails({ status: 500, contentType: undefined, body: '' }, /the API failed \(HTTP 500 Internal Server Error\)/, 'ESERVER');
   fails({ status: 302, contentType: undefined, body: '' }, /the API answered HTTP 302/);
 });
 
