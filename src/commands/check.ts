@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { Shell } from '../shell.js';
@@ -8,8 +9,27 @@ export function checkCommand(shell: Shell): CommandModule {
     command: 'check [repo..]',
     describe: 'check a hook installation: configuration, secret, the API, the clock, and the given repositories',
     builder: (yargs) =>
-      yargs.positional('repo', { type: 'string', array: true, describe: 'bare repositories whose hook to check' }).options(configFlags(HOOK_KEYS)),
+      yargs
+        .positional('repo', { type: 'string', array: true, describe: 'bare repositories whose hook to check' })
+        .options({
+          ...configFlags(HOOK_KEYS),
+          'as-user': { type: 'string', requiresArg: true, describe: 'run the check as this user (the one git runs the hook as: its files, its groups); root only' },
+          json: { type: 'boolean', describe: 'one JSON object on stdout, for monitoring: {"ok": …, "results": [{"status", "what", "fix"}]}' },
+        })
+        .example('$0 check --config /etc/geo-hook/config.json /srv/git/group/project.git', 'configuration, secret, API, clock and one repository')
+        .example('$0 check --as-user git --config /etc/geo-hook/config.json', 'the same, with the files as the user git runs the hook as'),
     handler: async (argv) => {
+      const asUser = argv['as-user'] as string | undefined;
+      if (asUser !== undefined) {
+        const { checkAsUser } = await import('../installer/checkAsUser.js');
+        // Everything but --as-user, as it was given.
+        const args = withoutAsUser(shell.argv.slice(shell.argv.indexOf('check') + 1));
+        const code = await checkAsUser(asUser, shell.self, args, shell.env, shell);
+        if (code !== -1) {
+          shell.setExitCode(code);
+          return;
+        }
+      }
       const [{ checkInstallation, renderCheckResults }, { sendRequest }, { readConfigFile }, { VERSION }] = await Promise.all([
         import('../installer/checkInstallation.js'),
         import('../hook/sendRequest.js'),
@@ -26,8 +46,26 @@ export function checkCommand(shell: Shell): CommandModule {
         now: Date.now,
         send: sendRequest,
       });
-      shell.stdout.write(renderCheckResults(results));
-      shell.setExitCode(results.some((result) => result.status === 'fail') ? 1 : 0);
+      const failed = results.some((result) => result.status === 'fail');
+      shell.stdout.write(argv.json === true ? `${JSON.stringify({ ok: !failed, user: runningUser(), results })}\n` : renderCheckResults(results));
+      shell.setExitCode(failed ? 1 : 0);
     },
   };
+}
+
+function withoutAsUser(args: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--as-user') i++;
+    else if (!args[i]!.startsWith('--as-user=')) kept.push(args[i]!);
+  }
+  return kept;
+}
+
+function runningUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
 }

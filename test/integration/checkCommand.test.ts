@@ -3,7 +3,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { json, startFakeApi } from '../helpers/fakeApi.js';
-import { FIXTURES, runGeoHook, startServe, withTempDir, writeSecret } from '../helpers/geoHook.js';
+import { FIXTURES, geoHookAsNobody, runGeoHook, startServe, withTempDir, writeSecret } from '../helpers/geoHook.js';
 import { makeBareRepository } from '../helpers/repositories.js';
 
 test('a good installation: every check ok, exit 0', async () => {
@@ -88,6 +88,57 @@ test('a clock far from the API is a failure, a little off a warning', async () =
       }
     });
   }
+});
+
+test('--json: one object for monitoring, the same verdicts and exit status', async () => {
+  await withTempDir(async (dir) => {
+    const missing = path.join(dir, 'no-secret');
+    const result = await runGeoHook(['check', '--json'], { env: { GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: missing } });
+    assert.equal([result.code, result.stderr], [1, '']);
+    const report = JSON.parse(result.stdout) as { ok: boolean; user: string; results: Array<{ status: string; what: string; fix?: string }> };
+    assert.is(report.ok, false);
+    assert.is(typeof report.user, 'string');
+    assert.ok(report.results.some((entry) => entry.status === 'ok' && entry.what === 'API URL http://127.0.0.1:9'));
+    assert.equal(
+      report.results.find((entry) => entry.status === 'fail'),
+      { status: 'fail', what: `secret file ${missing} does not exist`, fix: 'copy the shared secret from the API server there' },
+    );
+    assert.is(result.stdout.split('\n').length, 2, 'one line');
+  });
+});
+
+test('--as-user: the check runs as the user git runs the hook as, and finds the secret that user cannot read', async () => {
+  if (process.getuid?.() !== 0) {
+    // Only root can become another user: said in one line.
+    const refused = await runGeoHook(['check', '--as-user', 'nobody']);
+    assert.equal([refused.code, refused.stdout], [2, '']);
+    assert.match(refused.stderr, /^geo-hook: only root can check as another user: /);
+    return;
+  }
+  await withTempDir(async (dir) => {
+    const secretFile = await writeSecret(dir, 'as-user-secret');
+    await chmod(dir, 0o755);
+    await chmod(secretFile, 0o600);
+    const serve = await startServe(['--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--quiet']);
+    try {
+      // A geo-hook nobody can run (the checkout's own folders may be private); runuser is the test's to prepend.
+      const [setpriv, args] = await geoHookAsNobody(dir);
+      const command: [string, string[]] = setpriv === 'setpriv' ? [args[args.indexOf('--') + 1]!, args.slice(args.indexOf('--') + 2)] : [setpriv, args];
+      const env = { GEO_HOOK_API_URL: serve.url, GEO_HOOK_SECRET_FILE: secretFile };
+      const asRoot = await runGeoHook(['check'], { env, command });
+      assert.is(asRoot.code, 0, asRoot.stdout);
+      const asNobody = await runGeoHook(['check', '--as-user', 'nobody'], { env, command });
+      assert.is(asNobody.code, 1, asNobody.stdout + asNobody.stderr);
+      assert.match(asNobody.stdout, new RegExp(`^FAIL  secret file ${secretFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read by this user \\(permission denied\\)$`, 'm'));
+      const json = await runGeoHook(['check', '--as-user', 'nobody', '--json'], { env, command });
+      assert.is((JSON.parse(json.stdout) as { user: string }).user, 'nobody');
+      const unknown = await runGeoHook(['check', '--as-user', 'no-such-user-here'], { env, command });
+      assert.equal([unknown.code, unknown.stdout], [2, '']);
+      assert.match(unknown.stderr, /^geo-hook: cannot run the check as no-such-user-here: user no-such-user-here does not exist/);
+    } finally {
+      await serve.stop();
+    }
+  });
 });
 
 test.run();
