@@ -24,6 +24,7 @@ export async function runCli(shell: Shell): Promise<void> {
     .command(labCommand(shell))
     .command(demoCommand(shell))
     .command(deployConfigCommand(shell))
+    .completion('completion', 'print a shell completion script (bash, zsh): geo-hook completion >> ~/.bashrc')
     .demandCommand(1, 'name a command')
     // Flags are read by their own names; camelCase copies would only double every error.
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })

@@ -10,7 +10,8 @@ export function configFlags(keys: readonly ConfigKey[]): Record<string, Options>
     const spec = OPTIONS[key];
     flags[spec.flag] = {
       type: spec.type === 'boolean' ? 'boolean' : 'string',
-      describe: `${spec.describe} [${spec.env}]`,
+      // The default is said in the text, not given to yargs: the config file may override it (resolveConfig owns defaults).
+      describe: `${spec.describe} [${spec.env}]${spec.default === undefined || spec.default === false ? '' : ` [default: ${String(spec.default)}]`}`,
       ...(spec.type !== 'boolean' && { requiresArg: true }),
     };
   }

@@ -11,7 +11,8 @@ export function demoCommand(shell: Shell): CommandModule {
         concurrency: { type: 'number', default: 2, describe: 'pushes at once in each scenario (2 to 64)' },
         rounds: { type: 'number', default: 1, describe: 'rounds of pushes per scenario (1 to 100)' },
         mode: { type: 'array', choices: ['legacy', 'geo-node-id', 'correlation'], describe: 'modes to run (default: all three)' },
-      }),
+      })
+      .example('$0 demo --concurrency 8 --rounds 5', 'push harder'),
     handler: async (argv) => {
       const concurrency = argv.concurrency as number;
       const rounds = argv.rounds as number;

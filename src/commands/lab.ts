@@ -16,7 +16,8 @@ export function labCommand(shell: Shell): CommandModule {
         'nodes-file': { type: 'string', describe: 'Geo nodes (default: the built-in fixtures/geo-site.json)' },
         'lab-file': { type: 'string', describe: 'accounts and repository recipes (default: the built-in fixtures/lab.json)' },
         verbose: { type: 'boolean', describe: 'log every request' },
-      }),
+      })
+      .example('$0 lab --mode geo-node-id', 'prints the URLs to push to; Ctrl-C stops'),
     handler: async (argv) => {
       const [{ startLab }, { loadLabFixtures }, { describeLab }] = await Promise.all([
         import('../lab/startLab.js'),

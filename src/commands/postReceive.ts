@@ -19,7 +19,8 @@ export function postReceiveCommand(shell: Shell): CommandModule {
         ...configFlags(HOOK_KEYS),
         'dry-run': { type: 'boolean', describe: 'print the request it would send, and send nothing' },
         verbose: { type: 'boolean', describe: 'debug detail on stderr (also GEO_HOOK_VERBOSE=1)' },
-      }),
+      })
+      .example('echo "$OLD $NEW refs/heads/main" | GL_ID=key-42 GL_REPOSITORY=project-7 $0 post-receive --dry-run --config /etc/geo-hook/config.json', 'what the hook would send for one ref update'),
     handler: async (argv) => {
       await runHook(shell, {
         flags: pickFlags(argv, HOOK_KEYS),

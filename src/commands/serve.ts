@@ -10,7 +10,8 @@ export function serveCommand(shell: Shell): CommandModule {
       yargs.options({
         ...configFlags(SERVER_KEYS),
         quiet: { type: 'boolean', describe: 'no log line per request' },
-      }),
+      })
+      .example('$0 serve --secret-file /etc/geo-hook/secret --nodes-file /etc/geo-hook/geo-site.json --store redis+sentinel://10.0.0.11:26379,10.0.0.12:26379/geo', 'the internal API, referrers in Redis behind Sentinel'),
     handler: async (argv) => {
       const [{ resolveConfig }, { readConfigFile }, { startApiServer }, { lineLog }] = await Promise.all([
         import('../config/resolveConfig.js'),
