@@ -2,7 +2,9 @@
 // hook start-up against node's own, part by part; cost as refs grow; push
 // latency under concurrency; server throughput. Run after npm run build.
 //   GEO_HOOK_BENCH_RUNS (default 41), GEO_HOOK_BENCH_SECONDS (default 10)
+//   GEO_HOOK_BENCH_ONLY=hook,refs,push,throughput,memory  (some sections only)
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,6 +26,9 @@ const RUNS = Number(process.env.GEO_HOOK_BENCH_RUNS ?? 41);
 const SECONDS = Number(process.env.GEO_HOOK_BENCH_SECONDS ?? 10);
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
 const SECRET = 'bench-secret';
+const ONLY = new Set((process.env.GEO_HOOK_BENCH_ONLY ?? 'hook,refs,push,throughput,memory').split(','));
+/** The server's body limit (contract section 7), written out here. */
+const MAX_BODY = 32 * 1024 * 1024;
 const Z40 = '0'.repeat(40);
 
 const median = (values: number[]) => percentile(values, 50);
@@ -229,10 +234,95 @@ async function throughput(label: string, url: string): Promise<void> {
   );
 }
 
+/** Peak and current resident memory of a process, from /proc (VmHWM is the kernel's own high-water mark). */
+async function residentMiB(pid: number): Promise<{ peak: number; now: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peak: kib('VmHWM') / 1024, now: kib('VmRSS') / 1024 };
+}
+
+function post(url: string, body: Buffer, token: string): Promise<{ status: number; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const request = httpRequest(`${url}/api/v4/internal/post_receive`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': body.length, 'gitlab-shell-api-request': token },
+    });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, ms: Date.now() - started }));
+    });
+    request.on('error', () => resolve({ status: 0, ms: Date.now() - started }));
+    request.end(body);
+  });
+}
+
+/**
+ * Memory under the largest bodies the server takes: N at once, each just under
+ * 32 MiB (a push of ~300,000 refs), on a fresh serve each, and the nested
+ * attack that took 3.5 GB before. Peak resident memory of the serve process,
+ * and how long a small request waits meanwhile.
+ */
+async function maximumBodies(secretFile: string, nodes: string): Promise<void> {
+  console.log('\nMemory under maximum bodies: serve (the executable, memory store), N requests of just under 32 MiB at once, fresh process each');
+  const token = signJwt(claimsAt(Math.floor(Date.now() / 1000)), SECRET);
+  const skeleton = { gl_repository: 'project-7', identifier: 'key-42', changes: '', push_options: [] as string[] };
+  const room = MAX_BODY - Buffer.byteLength(JSON.stringify(skeleton)) - 1024;
+  const refLine = (i: number) => `${Z40} ${i.toString(16).padStart(40, 'a')} refs/heads/branch-${i}\n`;
+  // In JSON each line's newline is two bytes (\\n): count what is sent.
+  const lines: string[] = [];
+  for (let sent = 0, i = 0; sent + 200 < room; i++) {
+    lines.push(refLine(i));
+    sent += lines.at(-1)!.length + 1;
+  }
+  const changes = lines.join('');
+  const valid = Buffer.from(JSON.stringify({ ...skeleton, changes }));
+  const nested = Buffer.alloc(MAX_BODY - 1024, '[');
+  const cases: Array<[string, Buffer, number]> = [
+    ['1 valid body', valid, 1],
+    ['4 valid bodies at once', valid, 4],
+    ['16 valid bodies at once', valid, 16],
+    ['64 valid bodies at once (past the budget: 503, retried by the hook)', valid, 64],
+    ['4 nested "[[[[…" bodies at once (refused)', nested, 4],
+  ];
+  for (const [label, body, count] of cases) {
+    const serve = await startServe(['--secret-file', secretFile, '--nodes-file', nodes]);
+    try {
+      const idle = await residentMiB(serve.child.pid!);
+      let slowestProbe = 0;
+      let probing = true;
+      const probes = (async () => {
+        while (probing) {
+          const started = Date.now();
+          await fetch(`${serve.url}/-/liveness`).then((response) => response.text()).catch(() => '');
+          slowestProbe = Math.max(slowestProbe, Date.now() - started);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: count }, () => post(serve.url, body, token)));
+      const wall = Date.now() - started;
+      probing = false;
+      await probes;
+      const memory = await residentMiB(serve.child.pid!);
+      const statuses = [...new Set(answers.map((answer) => answer.status))].join('/');
+      line(
+        `${label} (${(body.length / 2 ** 20).toFixed(1)} MiB each)`,
+        `peak ${memory.peak.toFixed(0)} MiB (idle ${idle.now.toFixed(0)})`,
+        `${((memory.peak - idle.now) / count).toFixed(0)} MiB per body`,
+        `HTTP ${statuses} in ${wall} ms`,
+        `liveness waited ${slowestProbe} ms at most`,
+      );
+    } finally {
+      serve.child.kill();
+    }
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`geo-hook benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-bench-'));
-  const node20 = machineNode20();
+  const node20 = ONLY.has('hook') ? machineNode20() : undefined;
   if (node20) {
     await mkdir(path.dirname(NODE20_EXECUTABLE), { recursive: true });
     buildNode20Baseline(node20);
@@ -243,9 +333,11 @@ async function main(): Promise<void> {
   const memory = await startServe(['--secret-file', secretFile, '--nodes-file', nodes]);
   const children: ChildProcess[] = [memory.child];
   try {
-    await hookCost(dir, memory.url, secretFile);
-    await refScaling(memory.url, secretFile);
-    await pushLatency();
+    if (ONLY.has('hook')) await hookCost(dir, memory.url, secretFile);
+    if (ONLY.has('refs')) await refScaling(memory.url, secretFile);
+    if (ONLY.has('push')) await pushLatency();
+    if (ONLY.has('memory')) await maximumBodies(secretFile, nodes);
+    if (!ONLY.has('throughput')) return;
     console.log(`\nServer throughput: post_receive with valid tokens, 32 connections, ${SECONDS} s, load generator (autocannon) on the same machine`);
     await throughput('memory store', memory.url);
     const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { authenticate } from './authenticate.js';
 import type { GeoSite } from './geoSite.js';
-import { BodyError, CLIENT_CLOSED_REQUEST } from './readJsonBody.js';
+import { BODY_BUDGET_BYTES, BodyBudget, BodyError, CLIENT_CLOSED_REQUEST } from './readJsonBody.js';
 import { type RegisterOutcome, registerPush } from './registerPush.js';
 import { OPERATIONS_ROUTES } from './operations/operationsRoutes.js';
 import type { ServerMetrics } from './operations/metrics.js';
@@ -24,6 +24,8 @@ export interface ApiServerOptions {
   readonly log: (record: Record<string, unknown>) => void;
   readonly now?: () => number;
   readonly maxBodyBytes?: number;
+  /** Body bytes all requests may hold at once (256 MiB); past it, 503. */
+  readonly bodyBudgetBytes?: number;
   readonly metrics?: ServerMetrics | undefined;
   /** Open connections at most; more are closed as they come (and counted). */
   readonly maxConnections?: number;
@@ -60,6 +62,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     version: options.version,
     now,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    bodyBudget: new BodyBudget(options.bodyBudgetBytes ?? BODY_BUDGET_BYTES),
     inFlight: new Map(),
     metrics: options.metrics,
   };

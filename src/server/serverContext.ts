@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { GeoSite } from './geoSite.js';
+import type { BodyBudget } from './readJsonBody.js';
 import type { ServerMetrics } from './operations/metrics.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
 
@@ -12,6 +13,8 @@ export interface ServerContext {
   readonly version: string;
   readonly now: () => number;
   readonly maxBodyBytes: number;
+  /** The body bytes all requests together may hold at once. */
+  readonly bodyBudget: BodyBudget;
   /** post_receive answers being computed, by correlation id and push, so a retry waits for the first. */
   readonly inFlight: Map<string, Promise<string>>;
   /** Counters for /-/metrics; absent where nobody reads them (the lab, tests). */

@@ -11,10 +11,10 @@ const SECRET = 'limits-secret';
 const MAX_CONNECTIONS = 4;
 const token = () => signJwt(claimsAt(Math.floor(Date.now() / 1000)), SECRET);
 
-async function startLimitedServe(): Promise<ServeProcess> {
+async function startLimitedServe(extra: string[] = []): Promise<ServeProcess> {
   const dir = await makeTempDir();
   const secretFile = await writeSecret(dir, SECRET);
-  return startServe(['--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--max-connections', String(MAX_CONNECTIONS)]);
+  return startServe(['--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), ...extra]);
 }
 
 interface RawConnection {
@@ -128,20 +128,49 @@ test('a client that goes away mid-body is logged as 499 of post_receive, not as 
   assert.is((await fetch(`${serve.url}/-/liveness`)).status, 200);
 });
 
-test(`--max-connections ${MAX_CONNECTIONS}: one more is closed as it comes and counted; then served again`, async ({ serve }) => {
-  const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => open(serve.url)));
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const extra = await open(serve.url);
-  extra.socket.write(`GET /-/liveness HTTP/1.1\r\nHost: x\r\n\r\n`);
-  const closedAfter = await extra.closed(5000);
-  assert.ok(closedAfter !== undefined, 'the connection over the limit was closed');
-  assert.is(extra.received(), '', 'and got no answer');
-  for (const connection of held) connection.socket.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const metrics = await (await fetch(`${serve.url}/-/metrics`)).text();
-  // fetch's own kept-alive connections from the tests before may have taken a place too: at least the extra one.
-  const dropped = Number(/^geo_hook_connections_dropped_total (\d+)$/m.exec(metrics)?.[1]);
-  assert.ok(dropped >= 1, `${dropped} dropped`);
+test('bodies in flight are bounded (256 MiB): twelve bodies of 30 MiB at once, the ones past the budget get 503 busy, the rest 200', async ({ serve }) => {
+  const lines = Array.from({ length: 300_000 }, (_, i) => `${'0'.repeat(40)} ${i.toString(16).padStart(40, 'a')} refs/heads/b-${i}\n`).join('');
+  const big = Buffer.from(JSON.stringify({ gl_repository: 'project-7', identifier: 'key-42', changes: lines, push_options: [] }));
+  assert.ok(big.length > 29 * 2 ** 20 && big.length < 32 * 2 ** 20, `${big.length} bytes`);
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      const response = await fetch(`${serve.url}/api/v4/internal/post_receive`, {
+        method: 'POST',
+        headers: { 'gitlab-shell-api-request': token(), 'content-type': 'application/json' },
+        body: big,
+      });
+      return [response.status, response.status === 200 ? '' : ((await response.json()) as { message: string }).message] as const;
+    }),
+  );
+  const busy = answers.filter(([status]) => status === 503);
+  // 256 MiB hold eight 30 MiB bodies: at least four of twelve wait their turn.
+  assert.ok(busy.length >= 4, JSON.stringify(answers));
+  assert.ok(busy.every(([, message]) => message === 'the server is reading too many large bodies at once: try again'));
+  assert.ok(answers.every(([status]) => status === 200 || status === 503), JSON.stringify(answers));
+  assert.ok(answers.some(([status]) => status === 200));
+  // Given back: one more, alone, is answered.
+  const after = await fetch(`${serve.url}/api/v4/internal/post_receive`, { method: 'POST', headers: { 'gitlab-shell-api-request': token(), 'content-type': 'application/json' }, body: big });
+  assert.is(after.status, 200);
+});
+
+test(`--max-connections ${MAX_CONNECTIONS}: one more is closed as it comes and counted; then served again`, async () => {
+  // A server of its own: the kept-alive connections of the tests before would take places.
+  const serve = await startLimitedServe(['--max-connections', String(MAX_CONNECTIONS)]);
+  try {
+    const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => open(serve.url)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const extra = await open(serve.url);
+    extra.socket.write(`GET /-/liveness HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const closedAfter = await extra.closed(5000);
+    assert.ok(closedAfter !== undefined, 'the connection over the limit was closed');
+    assert.is(extra.received(), '', 'and got no answer');
+    for (const connection of held) connection.socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const metrics = await (await fetch(`${serve.url}/-/metrics`)).text();
+    assert.match(metrics, /^geo_hook_connections_dropped_total 1$/m);
+  } finally {
+    await serve.stop();
+  }
 });
 
 test.run();

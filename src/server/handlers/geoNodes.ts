@@ -11,7 +11,7 @@ export const listNodes: Handler = async (_request, _params, _record, context) =>
 export const setNodeLag: Handler = async (request, [nodeIdText], _record, context) => {
   const node = context.site.nodes.get(Number(nodeIdText));
   if (!node) return errorAnswer(404, '404 Geo Node Not Found');
-  const body = await readJsonBody(request, 64 * 1024);
+  const body = await readJsonBody(request, 64 * 1024, context.bodyBudget);
   const lag = isRecord(body) ? body.lag_seconds : undefined;
   if (!isLag(lag)) return errorAnswer(400, 'lag_seconds must be a whole number, 0 or more');
   node.lagSeconds = lag;

@@ -11,7 +11,7 @@ export type ReferrerSource = 'geo_node_id' | 'correlation' | 'legacy' | 'none';
 
 /** POST /api/v4/internal/post_receive: the messages for the pusher (contract sections 3, 4, 7). */
 export const postReceive: Handler = async (request, _params, record, context) => {
-  const params = validatePostReceive(await readJsonBody(request, context.maxBodyBytes));
+  const params = validatePostReceive(await readJsonBody(request, context.maxBodyBytes, context.bodyBudget));
   if ('error' in params) return errorAnswer(400, params.error);
   Object.assign(record, { gl_repository: params.glRepository, correlation_id: params.correlationId ?? null });
   const store = guard(context.store, () => context.metrics?.storeError());

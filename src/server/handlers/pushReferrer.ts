@@ -10,7 +10,7 @@ import { stepFromBody, stepFromHeaders } from '../validatePushReferrer.js';
  */
 export const pushReferrer: Handler = async (request, _params, record, context) => {
   const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  const step = hasBody ? stepFromBody(await readJsonBody(request, 64 * 1024), context.legacy) : stepFromHeaders(request.headers, context.legacy);
+  const step = hasBody ? stepFromBody(await readJsonBody(request, 64 * 1024, context.bodyBudget), context.legacy) : stepFromHeaders(request.headers, context.legacy);
   record.form = hasBody ? 'json' : 'headers';
   if ('error' in step) return errorAnswer(400, step.error);
   Object.assign(record, { correlation_id: step.correlationId ?? null, geo_node_id: step.geoNodeId });
