@@ -41,9 +41,10 @@ export function buildRequest({ api, context, updates, secret, nowSeconds, versio
     identifier: context.glId,
     changes: formatChanges(updates),
     push_options: context.pushOptions,
-    ...(context.glUsername !== undefined && { gl_username: context.glUsername }),
-    ...(context.geoNodeId !== undefined && { geo_node_id: context.geoNodeId }),
-    ...(context.correlationId !== undefined && { correlation_id: context.correlationId }),
+    // Sent only when known: JSON.stringify leaves out a member that is undefined.
+    gl_username: context.glUsername,
+    geo_node_id: context.geoNodeId,
+    correlation_id: context.correlationId,
   };
   const headers: Record<string, string> = {
     'content-type': 'application/json',

@@ -19,10 +19,12 @@ export const ALERT_TEXT_WIDTH = TERMINAL_WIDTH - 4;
 // Go's unicode.IsSpace, which strings.Fields and bytes.TrimSpace use; JavaScript's
 // \s differs (it has U+FEFF, lacks U+0085), and the bytes must match upstream's.
 const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const WORD_SEPARATOR = new RegExp(`[${GO_SPACE}]+`, 'u');
+// All of GO_SPACE is in the Basic Multilingual Plane: no need for the u flag.
+const WORD_SEPARATOR = new RegExp(`[${GO_SPACE}]+`);
 const SURROUNDING_SPACE = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'gu');
 
-const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+// Buffer.byteLength counts UTF-8 unless told otherwise.
+const byteLength = (text: string) => Buffer.byteLength(text);
 
 export function renderMessages(messages: readonly PostReceiveMessage[]): string {
   let out = '';

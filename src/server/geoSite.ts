@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isRecord } from '../shared/isRecord.js';
 import { GL_REPOSITORY } from '../shared/identifiers.js';
+import { isWholeNumber } from '../shared/numbers.js';
 
 /** One Geo node as the reference server knows it. */
 export interface GeoNode {
@@ -40,7 +41,7 @@ export function parseGeoSite(text: string, source: string): GeoSite {
     const where = `${source}: nodes[${index}]`;
     if (!isRecord(raw)) throw new Error(`${where} is not an object`);
     const { id, name, url, primary, lag_seconds: lag = 0, addresses = [] } = raw;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) throw new Error(`${where}.id must be a positive integer`);
+    if (!isWholeNumber(id) || id < 1) throw new Error(`${where}.id must be a positive integer`);
     if (nodes.has(id)) throw new Error(`${where}.id ${id} is used twice`);
     if (typeof name !== 'string' || name === '') throw new Error(`${where}.name must be a non-empty string`);
     if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) throw new Error(`${where}.url must be an http(s) URL`);
@@ -69,19 +70,20 @@ export function parseGeoSite(text: string, source: string): GeoSite {
 
 /** An IPv4 or IPv6 address, with an optional prefix length: what nginx's geo and Apache's Require ip take. */
 export function isAddress(value: string): boolean {
-  const [address = '', prefix, ...rest] = value.split('/');
+  // split gives at least one part.
+  const [address, prefix, ...rest] = value.split('/') as [string, ...string[]];
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   return prefix === undefined || (/^(?:0|[1-9][0-9]{0,2})$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 export function isLag(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+  return isWholeNumber(value) && value >= 0;
 }
 
 /** The secondary a referrer id names, if it names one. */
 export function secondaryNode(site: GeoSite, nodeId: number | undefined): GeoNode | undefined {
-  if (nodeId === undefined) return undefined;
-  const node = site.nodes.get(nodeId);
+  // A Map has no entry under undefined: no id, no node.
+  const node = site.nodes.get(nodeId as number);
   return node && !node.primary ? node : undefined;
 }

@@ -1,5 +1,6 @@
 import { isRecord } from '../shared/isRecord.js';
 import { CORRELATION_ID, GL_ID, GL_REPOSITORY } from '../shared/identifiers.js';
+import { isWholeNumber } from '../shared/numbers.js';
 
 export interface PostReceiveParams {
   readonly glRepository: string;
@@ -40,5 +41,5 @@ export function validatePostReceive(body: unknown): PostReceiveParams | { readon
 
 /** A referrer id we may use: a positive safe integer. Anything else is ignored (and logged). */
 export function usableNodeId(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  return isWholeNumber(value) && value > 0 ? value : undefined;
 }

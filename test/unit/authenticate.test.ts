@@ -36,4 +36,11 @@ test('frontend-or-jwt: the front-end token or the JWT', () => {
   assert.equal(authenticate('frontend-or-jwt', bearer('front-token'), { ...credentials, frontendToken: undefined }), { ok: false, reason: 'wrong front-end token' });
 });
 
+test('a Bearer that is not the front-end token, on a JWT-only endpoint, is judged as the JWT it lacks', () => {
+  assert.equal(authenticate('jwt', bearer('nope'), credentials), { ok: false, reason: 'missing token' });
+  assert.equal(authenticate('frontend-or-jwt', bearer('nope'), credentials), { ok: false, reason: 'wrong front-end token' });
+  // Only a header that starts with the scheme: "NotBearer <token>" is no bearer token.
+  assert.equal(authenticate('frontend-or-jwt', { authorization: 'NotBearer front-token' }, credentials), { ok: false, reason: 'missing token' });
+});
+
 test.run();

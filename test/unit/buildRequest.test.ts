@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildRequest, describeRequest } from '../../src/hook/buildRequest.js';
+import { buildCheckRequest, buildRequest, describeRequest } from '../../src/hook/buildRequest.js';
 import { parseRefUpdates } from '../../src/hook/parseRefUpdates.js';
 import { readHookEnv } from '../../src/hook/readHookEnv.js';
 import { parseApiUrl, type ApiUrl } from '../../src/shared/apiUrl.js';
@@ -68,6 +68,46 @@ test('the dry-run description hides the token and the password', () => {
   assert.match(text, /authorization: Basic \[redacted\] \(user "ops"\)/);
   assert.match(text, /^POST http:\/\/gitlab.test\/api\/v4\/internal\/post_receive\n/);
   assert.match(text, /"correlation_id": "req-1"/);
+});
+
+test('no x-request-id header at all without a correlation id', () => {
+  assert.equal(Object.keys(request({}).headers).sort(), ['content-type', 'gitlab-shell-api-request', 'user-agent']);
+});
+
+test('the check request of geo-hook check: GET, user agent, a valid token, no body', () => {
+  const built = buildCheckRequest(api('http://gitlab.test/prefix'), 's3cret', NOW, '1.2.3');
+  assert.equal(Object.keys(built).sort(), ['displayUrl', 'headers', 'method', 'url']);
+  assert.is(built.method, 'GET');
+  assert.is(built.url, 'http://gitlab.test/prefix/api/v4/internal/check');
+  assert.is(built.displayUrl, 'http://gitlab.test/prefix/api/v4/internal/check');
+  assert.equal(Object.keys(built.headers).sort(), ['gitlab-shell-api-request', 'user-agent']);
+  assert.is(built.headers['user-agent'], 'geo-hook/1.2.3');
+  assert.ok(verifyJwt(built.headers['gitlab-shell-api-request'], 's3cret', NOW).ok);
+});
+
+test('the dry-run description, whole: only the token hidden; a request without a body or basic auth', () => {
+  const built = request({ CORRELATION_ID: 'req-1' });
+  assert.is(
+    describeRequest(built, undefined),
+    [
+      'POST http://gitlab.test/api/v4/internal/post_receive',
+      'content-type: application/json',
+      'user-agent: geo-hook/1.2.3',
+      'gitlab-shell-api-request: [redacted]',
+      'x-request-id: req-1',
+      '',
+      '{',
+      '  "gl_repository": "project-7",',
+      '  "identifier": "key-42",',
+      `  "changes": "${line.replace('\n', '\\n')}",`,
+      '  "push_options": [],',
+      '  "correlation_id": "req-1"',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const check = buildCheckRequest(api('http://gitlab.test/'), 's3cret', NOW, '1.2.3');
+  assert.is(describeRequest(check, undefined), 'GET http://gitlab.test/api/v4/internal/check\nuser-agent: geo-hook/1.2.3\ngitlab-shell-api-request: [redacted]\n');
 });
 
 test.run();

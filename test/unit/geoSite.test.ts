@@ -66,6 +66,11 @@ test('every refusal in its exact words', () => {
     [{ nodes: [P, { ...S, name: 5 }] }, 'f.json: nodes[1].name must be a non-empty string'],
     [{ nodes: [P, { ...S, url: 'ftp://s' }] }, 'f.json: nodes[1].url must be an http(s) URL'],
     [{ nodes: [P, { ...S, url: 'http://a b' }] }, 'f.json: nodes[1].url must be an http(s) URL'],
+    // Arrays that read like the right value (their text is) are not it.
+    [{ nodes: [P, { ...S, url: ['http://s'] }] }, 'f.json: nodes[1].url must be an http(s) URL'],
+    [{ nodes: [P, { ...S, addresses: [['192.0.2.10']] }] }, 'f.json: nodes[1].addresses must be a list of IP addresses or CIDR ranges, like "192.0.2.10" or "2001:db8::/64"'],
+    [{ nodes: [P, S], repositories: { 'project-1': ['group/project'] } }, 'f.json: repositories["project-1"] must be a path like "group/project"'],
+    [{ nodes: [P, S], repositories: { 'project-1': '!bad/group/project' } }, 'f.json: repositories["project-1"] must be a path like "group/project"'],
     [{ nodes: [P, { ...S, url: 5 }] }, 'f.json: nodes[1].url must be an http(s) URL'],
     [{ nodes: [P, { ...S, url: 'xhttp://s' }] }, 'f.json: nodes[1].url must be an http(s) URL'],
     [{ nodes: [P, { ...S, primary: 'no' }] }, 'f.json: nodes[1].primary must be true or false'],

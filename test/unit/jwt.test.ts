@@ -62,4 +62,26 @@ test('the secret file is trimmed', () => {
   assert.is(secretFromFile('\n\t'), '');
 });
 
+test('claims the server needs: an object with a finite iat and exp, living 120 s at most', () => {
+  const reason = (token: string) => {
+    const verdict = verifyJwt(token, SECRET, NOW);
+    return verdict.ok ? 'accepted' : verdict.reason;
+  };
+  const header = b64({ alg: 'HS256' });
+  const signed = (payloadPart: string) => `${header}.${payloadPart}.${sign(`${header}.${payloadPart}`)}`;
+  assert.is(reason(signed(Buffer.from('not json').toString('base64url'))), 'malformed claims');
+  assert.is(reason(forge({ alg: 'HS256' }, ['gitlab-shell'])), 'malformed claims');
+  assert.is(reason(forge({ alg: 'HS256' }, { iss: 'gitlab-shell', iat: NOW })), 'no expiry');
+  assert.is(reason(forge({ alg: 'HS256' }, { iss: 'gitlab-shell', iat: NOW, exp: String(NOW + 60) })), 'no expiry');
+  // JSON's 1e400 is Infinity: a number, and still no expiry.
+  assert.is(reason(signed(Buffer.from(`{"iss":"gitlab-shell","iat":${NOW},"exp":1e400}`).toString('base64url'))), 'no expiry');
+  assert.is(reason(forge({ alg: 'HS256' }, { iss: 'gitlab-shell', exp: NOW + 60 })), 'no issue time');
+  assert.is(reason(forge({ alg: 'HS256' }, { iss: 'gitlab-shell', iat: String(NOW), exp: NOW + 60 })), 'no issue time');
+  assert.is(reason(signed(Buffer.from(`{"iss":"gitlab-shell","iat":-1e400,"exp":${NOW + 60}}`).toString('base64url'))), 'no issue time');
+  assert.is(reason(forge({ alg: 'HS256' }, { iss: 'gitlab-shell', iat: NOW - 61, exp: NOW + 60 })), 'lifetime too long');
+  assert.is(reason(forge({ alg: 'HS256' }, { iss: 'gitlab-shell', iat: NOW - 60, exp: NOW + 60 })), 'accepted', 'exactly 120 s is allowed');
+  // A signature of another length is refused, not thrown over.
+  assert.is(reason(`${header}.${b64(claimsAt(NOW))}.abc`), 'bad signature');
+});
+
 test.run();

@@ -102,6 +102,8 @@ test("the API's answers", () => {
     [500, '{"message":"boom"}', 'text/plain', 'the API failed (HTTP 500 Internal Server Error)', 'ESERVER'],
     [503, '{"message":5}', 'application/json', 'the API failed (HTTP 503 Service Unavailable)', 'ESERVER'],
     [599, '', undefined, 'the API failed (HTTP 599)', 'ESERVER'],
+    [500, '{"error":5,"message":["x"]}', 'application/json', 'the API failed (HTTP 500 Internal Server Error)', 'ESERVER'],
+    [500, '{"error":"from error"}', 'application/json', 'the API failed (HTTP 500 Internal Server Error): "from error"', 'ESERVER'],
     [418, '[1]', 'application/json', 'the API answered HTTP 418', 'EHTTP'],
     [429, '', undefined, 'the API answered HTTP 429 Too Many Requests', 'EHTTP'],
     [199, '{"message":"early"}', 'application/json', 'the API answered HTTP 199: "early"', 'EHTTP'],
@@ -168,6 +170,23 @@ test('API URLs', () => {
     ['http+unix://%2Frun%2Fapi.socket/api//', { kind: 'unix', socketPath: '/run/api.socket', prefix: '/api' }],
   ];
   for (const [text, expected] of cases) assert.equal(parseApiUrl(text), expected, text);
+});
+
+test('each refusal carries its code, which the log records as error_code', () => {
+  const code = (run: () => unknown) => (thrown(run) as Error & { code: string }).code;
+  assert.is(code(() => parseRefUpdates('')), 'ENOUPDATES');
+  for (const input of [`${Z} ${A}\n`, `x ${A} refs/heads/a\n`, `${A} x refs/heads/a\n`, `${A} ${S} refs/heads/a\n`, `${Z} ${Z} refs/heads/a\n`, `${A} ${A} heads/a\n`]) {
+    assert.is(code(() => parseRefUpdates(input)), 'EBADUPDATE', input);
+  }
+  assert.is(code(() => readHookEnv({ GL_REPOSITORY: 'project-1' })), 'EBADENV');
+  assert.is(code(() => readHookEnv({ GL_ID: 'root', GL_REPOSITORY: 'project-1' })), 'EBADENV');
+  assert.is(code(() => readHookEnv({ GL_ID: 'key-1', GL_REPOSITORY: 'project-1', GIT_PUSH_OPTION_COUNT: '1' })), 'EBADENV');
+  const file = (text: string) => ({ flags: {}, env: {}, file: { path: '/c.json', text } });
+  assert.is(code(() => resolveConfig(file('{'))), 'ECONFIG');
+  assert.is(code(() => resolveConfig(file('[]'))), 'ECONFIG');
+  assert.is(code(() => resolveConfig(file('{"tmeout": 1}'))), 'ECONFIG');
+  assert.is(code(() => resolveConfig(file('{"timeout": "x"}'))), 'ECONFIG');
+  assert.is(code(() => resolveConfig(file('{"timeout": 0}'))), 'ECONFIG');
 });
 
 test.run();

@@ -62,6 +62,10 @@ test('the checks of timeout, store and listen', () => {
   for (const good of [1, 1024, 1_000_000]) assert.is(check('maxConnections', good), undefined);
   for (const bad of [0, -5, 2.5, 1_000_001]) assert.is(check('maxConnections', bad), 'must be a whole number from 1 to 1000000', String(bad));
   assert.is(check('listen', '127.0.0.1:80'), undefined);
+  assert.is(check('metricsListen', '127.0.0.1:9100'), undefined);
+  assert.is(check('metricsListen', '/run/geo-hook/metrics.socket'), undefined);
+  assert.is(check('metricsListen', 'localhost'), 'must be host:port or an absolute socket path');
+  assert.equal(parseListen('[::1]:8080'), { host: '::1', port: 8080 });
   assert.is(check('listen', 'localhost'), 'must be host:port or an absolute socket path');
   assert.is(check('apiUrl', 'http://a'), undefined);
   assert.is(check('apiUrl', 'ftp://a'), 'must start with http://, https:// or http+unix://');

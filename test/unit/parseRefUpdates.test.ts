@@ -60,4 +60,15 @@ test('10,000 updates parse', () => {
   assert.is(parseRefUpdates(lines).length, 10_000);
 });
 
+test('only ids of all zeros are zero: ids that start or end with zeros are not', () => {
+  const ending = `${'a'.repeat(39)}0`;
+  const starting = `0${'b'.repeat(39)}`;
+  assert.is(parseRefUpdates(`${ending} ${starting} refs/heads/x\n`).length, 1);
+  assert.is(parseRefUpdates(`${starting} ${ending} refs/heads/y\n`).length, 1);
+});
+
+test('a value shown in a refusal is cut only past 60 characters', () => {
+  throwsError(() => parseRefUpdates(`${'a'.repeat(40)} ${'b'.repeat(40)} ${'x'.repeat(60)}\n`), UsageError, new RegExp(`^standard input, line 1: "${'x'.repeat(60)}" is not a valid ref name$`));
+});
+
 test.run();

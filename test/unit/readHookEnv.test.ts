@@ -73,4 +73,12 @@ test('control bytes in the username are refused', () => {
   rejects({ ...base, GL_USERNAME: 'eve\x1b[2J' }, /GL_USERNAME/);
 });
 
+test('GL_PROTOCOL and GEO_NODE_ID are whole words', () => {
+  const base = { GL_ID: 'key-1', GL_REPOSITORY: 'project-1' };
+  for (const protocol of ['xhttp', 'httpx', 'sshd']) throwsError(() => readHookEnv({ ...base, GL_PROTOCOL: protocol }), UsageError, /^GL_PROTOCOL is /);
+  for (const id of ['2x', '2a', '12 ']) throwsError(() => readHookEnv({ ...base, GEO_NODE_ID: id }), UsageError, /^GEO_NODE_ID is /);
+  assert.is(readHookEnv({ ...base, GEO_NODE_ID: '22' }).geoNodeId, 22);
+  assert.is(readHookEnv({ ...base, GEO_NODE_ID: '109' }).geoNodeId, 109);
+});
+
 test.run();

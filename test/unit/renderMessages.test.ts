@@ -61,4 +61,10 @@ test('no messages render to nothing', () => {
   assert.is(renderMessages([]), '');
 });
 
+test('whitespace before the first word takes no room on its line (as Go strings.Fields)', () => {
+  // A 67-byte first word fits the first line (0 + 1 + 67 <= 68); a blank before it must not push it down.
+  assert.is(renderAlert(` ${a(67)}`), alert(pad(2) + a(67)));
+  assert.is(renderAlert(`\t\t${a(67)} b`), alert(`${pad(2)}${a(67)}`, `${pad(35)}b`));
+});
+
 test.run();

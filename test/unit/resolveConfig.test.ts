@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { OPTIONS } from '../../src/config/options.js';
 import { configFilePath, resolveConfig } from '../../src/config/resolveConfig.js';
 import { UsageError } from '../../src/errors.js';
 import { throwsError } from '../helpers/assertions.js';
@@ -79,6 +80,48 @@ test('the config file is named by --config, else GEO_HOOK_CONFIG', () => {
   assert.is(configFilePath({ config: 'a.json' }, { GEO_HOOK_CONFIG: 'b.json' }), 'a.json');
   assert.is(configFilePath({}, { GEO_HOOK_CONFIG: 'b.json' }), 'b.json');
   assert.is(configFilePath({}, {}), undefined);
+});
+
+test('where the config file is named: --config, else GEO_HOOK_CONFIG, empty meaning unset', () => {
+  assert.is(configFilePath({ config: '/f.json' }, { GEO_HOOK_CONFIG: '/e.json' }), '/f.json');
+  assert.is(configFilePath({ config: '' }, { GEO_HOOK_CONFIG: '/e.json' }), '/e.json');
+  assert.is(configFilePath({}, { GEO_HOOK_CONFIG: '/e.json' }), '/e.json');
+  assert.is(configFilePath({}, { GEO_HOOK_CONFIG: '' }), undefined);
+  assert.is(configFilePath({}, {}), undefined);
+});
+
+test('numbers and booleans from text are whole words, nothing around them', () => {
+  for (const text of ['1e1', '0x10', '5s', 'x5']) rejects(() => resolveConfig({ flags: {}, env: { GEO_HOOK_TIMEOUT: text } }), new RegExp(`^GEO_HOOK_TIMEOUT "${text}" is not a number$`));
+  assert.is(resolveConfig({ flags: {}, env: { GEO_HOOK_TIMEOUT: ' 2.5 ' } }).timeout, 2.5);
+  for (const text of ['onward', 'maybe-on', 'yesno', 'offline', 'turnoff', '10']) {
+    rejects(() => resolveConfig({ flags: {}, env: { GEO_HOOK_LEGACY: text } }), new RegExp(`^GEO_HOOK_LEGACY "${text}" is not true or false$`));
+  }
+  rejects(() => resolveConfig({ flags: { legacy: 1 }, env: {} }), /^--legacy 1 is not true or false$/);
+  // A flag given twice arrives as an array: not a number, even when its text would be.
+  rejects(() => resolveConfig({ flags: { timeout: ['5'] }, env: {} }), /^--timeout \["5"\] is not a number$/);
+  // JSON's 1e400 is Infinity: not a number a setting can have.
+  rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: '{"timeout": 1e400}' } }), /^"timeout" in \/c\.json null is not a number$/);
+});
+
+test('a bad value with a password in it is shown with the password hidden', () => {
+  rejects(() => resolveConfig({ flags: {}, env: { GEO_HOOK_API_URL: 'ftp://deploy:hunter2@api.test' } }), /^GEO_HOOK_API_URL "ftp:\/\/deploy:\*\*\*@api\.test" must not hold credentials: use user and password$/);
+});
+
+test('a broken config file is placed by line and column, or not at all when the parser gives no place', () => {
+  rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: '{\n  "timeout": 5,\n}\n\n\n' } }), /^config file \/c\.json is not valid JSON \(line 3, column 1\)$/);
+  rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: '' } }), /^config file \/c\.json is not valid JSON$/);
+});
+
+test('typos: the first of equally close keys, and nothing when three edits away', () => {
+  rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: '{"toFile": 1}' } }), /unknown key "toFile" \(did you mean "caFile"\?\)$/);
+  rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: '{"storeXYZ": 1}' } }), /unknown key "storeXYZ"$/);
+  rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: '{"storeXY": 1}' } }), /unknown key "storeXY" \(did you mean "store"\?\)$/);
+});
+
+test('every default passes its own check (so defaults need no checking)', () => {
+  for (const [key, spec] of Object.entries(OPTIONS)) {
+    if (spec.check && spec.default !== undefined) assert.is((spec.check as (v: unknown) => string | undefined)(spec.default), undefined, key);
+  }
 });
 
 test.run();

@@ -71,4 +71,9 @@ test('usableNodeId: positive safe integers only', () => {
   for (const bad of [0, -1, 1.5, 2 ** 53, Number.NaN, Infinity, '2', null, undefined, {}, [2], true]) assert.is(usableNodeId(bad), undefined, String(bad));
 });
 
+test('identifiers must be strings, not arrays that read like them', () => {
+  assert.equal(validatePostReceive(body({ gl_repository: ['project-7'] })), { error: 'gl_repository is missing or invalid' });
+  assert.equal(validatePostReceive(body({ identifier: ['key-42'] })), { error: 'identifier is missing or invalid' });
+});
+
 test.run();

@@ -63,4 +63,12 @@ test('the header form: text values, decimal node id, the header names in its err
   assert.equal(stepFromHeaders({ 'x-geo-node-id': '9999999999999999', 'x-request-id': 'r' }, false), { error: 'X-Geo-Node-Id must be a positive integer' });
 });
 
+test('gl_id and gl_repository must be strings, not arrays that read like them', () => {
+  const step = (extra: Record<string, unknown>) => stepFromBody({ geo_node_id: 2, correlation_id: 'c-1', ...extra }, false);
+  assert.equal(step({ gl_id: ['key-42'] }), { error: 'gl_id must be like "user-<n>" or "key-<n>"' });
+  assert.equal(step({ gl_repository: ['project-7'] }), { error: 'gl_repository must be like "project-<n>"' });
+  // The header form names the headers.
+  assert.equal(stepFromHeaders({ 'x-geo-node-id': '2', 'x-request-id': 'c-1', 'x-gl-id': 'root' }, false), { error: 'X-Gl-Id must be like "user-<n>" or "key-<n>"' });
+});
+
 test.run();
