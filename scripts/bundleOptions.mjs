@@ -19,6 +19,34 @@ export const lazyListFormat = {
   },
 };
 
+/**
+ * got imports node:https and node:tls at load, for an https:// request and
+ * its default certificate check; loading them costs every run a few ms even
+ * for the http:// and http+unix:// APIs most hooks call. Loaded on first use
+ * instead. Fails the build if got's source changes shape.
+ */
+export const lazyTls = {
+  name: 'lazy-tls',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]options\.js$/ }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const swaps = [
+        [`import { checkServerIdentity } from 'node:tls';\n`, ''],
+        [`import https from 'node:https';\n`, ''],
+        // Only an https:// request calls it; an http:// one passes it to node:http, which ignores it.
+        ['checkServerIdentity: https.checkServerIdentity ?? checkServerIdentity,', "checkServerIdentity: https.checkServerIdentity ?? ((...a) => require('node:tls').checkServerIdentity(...a)),"],
+        ['            return https.request;\n', "            return require('node:https').request;\n"],
+      ];
+      // Each exactly once; what this misses, a test sees (test/integration/hookModules.test.ts).
+      for (const [from, to] of swaps) {
+        if (source.split(from).length !== 2) throw new Error(`${args.path} changed: review the lazy-tls build step (${JSON.stringify(from)})`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
 export const bundleOptions = {
   bundle: true,
   platform: 'node',
@@ -41,7 +69,7 @@ export const bundleOptions = {
     'cacheable-request': './scripts/stubs/cacheable-request.cjs',
     'cacheable-lookup': './scripts/stubs/cacheable-lookup.cjs',
   },
-  plugins: [lazyListFormat],
+  plugins: [lazyListFormat, lazyTls],
   logLevel: 'warning',
 };
 
