@@ -2,7 +2,7 @@
 // hook start-up against node's own, part by part; cost as refs grow; push
 // latency under concurrency; server throughput. Run after npm run build.
 //   GEO_HOOK_BENCH_RUNS (default 41), GEO_HOOK_BENCH_SECONDS (default 10)
-//   GEO_HOOK_BENCH_ONLY=hook,refs,push,throughput,memory  (some sections only)
+//   GEO_HOOK_BENCH_ONLY=hook,profile,nginx,refs,push,throughput,memory  (some sections only)
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ const RUNS = Number(process.env.GEO_HOOK_BENCH_RUNS ?? 41);
 const SECONDS = Number(process.env.GEO_HOOK_BENCH_SECONDS ?? 10);
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
 const SECRET = 'bench-secret';
-const ONLY = new Set((process.env.GEO_HOOK_BENCH_ONLY ?? 'hook,refs,push,throughput,memory').split(','));
+const ONLY = new Set((process.env.GEO_HOOK_BENCH_ONLY ?? 'hook,profile,nginx,refs,push,throughput,memory').split(','));
 /** The server's body limit (contract section 7), written out here. */
 const MAX_BODY = 32 * 1024 * 1024;
 const Z40 = '0'.repeat(40);
@@ -234,6 +234,110 @@ async function throughput(label: string, url: string): Promise<void> {
   );
 }
 
+/**
+ * Where a hook run's time goes: the executable run with GEO_HOOK_VERBOSE=1,
+ * whose debug lines say when each step ended, counted from the process's
+ * start (node's own start-up included); the last part is the wall time past
+ * the last line (exit, and the spawn around the process). Medians.
+ */
+async function hookProfile(apiUrl: string, secretFile: string): Promise<void> {
+  console.log(`\nWhere the hook's time goes: the single executable, GEO_HOOK_VERBOSE=1, median of ${RUNS} runs (ms)`);
+  const env = { PATH, GL_ID: 'key-42', GL_REPOSITORY: 'project-7', GEO_NODE_ID: '2', GEO_HOOK_API_URL: apiUrl, GEO_HOOK_SECRET_FILE: secretFile, GEO_HOOK_VERBOSE: '1' };
+  const input = Buffer.from(`${Z40} ${'a'.repeat(40)} refs/heads/main\n`);
+  const marks: Array<[string, RegExp]> = [
+    ['geo-hook loaded', /geo-hook loaded; node's own start-up ended at ([\d.]+) ms/],
+    ['read', /([\d.]+) ms since start\] configuration, environment, ref updates and secret read/],
+    ['built', /([\d.]+) ms since start\] request built, token signed/],
+    ['answered', /([\d.]+) ms since start\] attempt \d+: HTTP 200/],
+    ['rendered', /([\d.]+) ms since start\] \d+ message\(s\) rendered and written/],
+    ['done', /([\d.]+) ms since start\] done in/],
+  ];
+  const loadedAt = /([\d.]+) ms since start\] geo-hook loaded/;
+  const parts = new Map<string, number[]>();
+  const add = (label: string, value: number) => parts.set(label, [...(parts.get(label) ?? []), value]);
+  for (let run = 0; run < RUNS + 2; run++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(EXECUTABLE, ['post-receive'], { env, input });
+    const wall = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status !== 0 || run < 2) continue;
+    const text = String(result.stderr);
+    const at = marks.map(([, pattern]) => Number(pattern.exec(text)?.[1]));
+    const loaded = Number(loadedAt.exec(text)?.[1]);
+    const [nodeStart, read, built, answered, rendered, done] = at as [number, number, number, number, number, number];
+    add('node start-up (until its bootstrap is complete)', nodeStart);
+    add('bundle load (geo-hook and got evaluated)', loaded - nodeStart);
+    add('configuration, environment, stdin, secret', read - loaded);
+    add('request built, token signed', built - read);
+    add('request: connect, send, answer', answered - built);
+    add('reply parsed, messages rendered and written', rendered - answered);
+    add('log and finish', done - rendered);
+    add('exit, and the spawn around the process', wall - done);
+    add('whole run (wall)', wall);
+  }
+  for (const [label, values] of parts) line(label, ms(median(values)).padStart(9));
+}
+
+/**
+ * What a pusher waits for: one real git push over HTTP through nginx,
+ * fcgiwrap and git http-backend (the shipped deploy/nginx files, geo_node_id
+ * mode), into a repository with the hook and into one without, interleaved;
+ * then nine at once. Needs nginx and fcgiwrap, as the tests do.
+ */
+async function pushThroughNginx(): Promise<void> {
+  console.log('\nWhat a pusher waits for: git push through nginx + fcgiwrap + git http-backend, with the hook and without (same run)');
+  const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`]).status === 0;
+  if (!have('nginx') || !have('fcgiwrap')) {
+    line('not measured', 'nginx or fcgiwrap is not installed (apt-get install nginx fcgiwrap)');
+    return;
+  }
+  const previousTarget = process.env.GEO_HOOK_TEST_TARGET;
+  process.env.GEO_HOOK_TEST_TARGET = 'sea';
+  const { deployNginxPrimary } = await import('../test/helpers/webServer.js');
+  const { workingCopy, commitAndPush } = await import('../test/helpers/pushes.js');
+  const deployment = await deployNginxPrimary('geo-node-id');
+  try {
+    const { site, target } = deployment;
+    // geo/demo without the hook, group/project with it: the same push otherwise.
+    const uninstall = spawnSync(site.geoHook[0], [...site.geoHook[1], 'uninstall', path.join(site.repos, 'geo/demo.git')], { encoding: 'utf8' });
+    if (uninstall.status !== 0) throw new Error(`uninstall failed: ${uninstall.stderr}`);
+    const deployer = site.accounts.find((account) => account.glId.startsWith('key-'))!;
+    const copies = {
+      with: await workingCopy({ ...target, cloneUrl: (repositoryPath) => target.cloneUrl!(repositoryPath) }, 'with-hook'),
+      without: await workingCopy({ ...target, cloneUrl: () => target.cloneUrl!('geo/demo') }, 'without-hook'),
+    };
+    const urls = { with: target.pushUrl('group/project', undefined, deployer), without: target.pushUrl('geo/demo', undefined, deployer) };
+    const single = { with: [] as number[], without: [] as number[] };
+    const rounds = Math.max(5, Math.ceil(RUNS / 2));
+    for (let round = 0; round < rounds + 1; round++) {
+      for (const kind of ['with', 'without'] as const) {
+        const started = Date.now();
+        const pushed = await commitAndPush(copies[kind].git, copies[kind].dir, urls[kind], `bench-${kind}-${round}`);
+        if (pushed.error) throw new Error(`push ${kind} the hook failed: ${pushed.stderr}`);
+        if (round > 0) single[kind].push(Date.now() - started);
+      }
+    }
+    const nine = { with: [] as number[], without: [] as number[] };
+    const parallel = { with: await Promise.all(Array.from({ length: 9 }, (_, i) => workingCopy({ ...target }, `nine-with-${i}`))), without: await Promise.all(Array.from({ length: 9 }, (_, i) => workingCopy({ ...target, cloneUrl: () => target.cloneUrl!('geo/demo') }, `nine-without-${i}`))) };
+    for (let round = 0; round < 5; round++) {
+      for (const kind of ['with', 'without'] as const) {
+        const started = Date.now();
+        const results = await Promise.all(parallel[kind].map((copy, i) => commitAndPush(copy.git, copy.dir, urls[kind], `nine-${kind}-${round}-${i}`)));
+        if (results.some((result) => result.error)) throw new Error(`a push of nine ${kind} the hook failed`);
+        nine[kind].push(Date.now() - started);
+      }
+    }
+    const ratio = (a: number[], b: number[]) => `${(median(a) / median(b)).toFixed(2)}x`;
+    line('one push, without the hook', ms(median(single.without)).padStart(9));
+    line('one push, with the hook', ms(median(single.with)).padStart(9), `${ratio(single.with, single.without)} the push without it`);
+    line('nine pushes at once, without the hook (all done)', ms(median(nine.without)).padStart(9));
+    line('nine pushes at once, with the hook (all done)', ms(median(nine.with)).padStart(9), `${ratio(nine.with, nine.without)} without it`);
+  } finally {
+    await deployment.close();
+    if (previousTarget === undefined) delete process.env.GEO_HOOK_TEST_TARGET;
+    else process.env.GEO_HOOK_TEST_TARGET = previousTarget;
+  }
+}
+
 /** Peak and current resident memory of a process, from /proc (VmHWM is the kernel's own high-water mark). */
 async function residentMiB(pid: number): Promise<{ peak: number; now: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -334,6 +438,8 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [memory.child];
   try {
     if (ONLY.has('hook')) await hookCost(dir, memory.url, secretFile);
+    if (ONLY.has('profile')) await hookProfile(memory.url, secretFile);
+    if (ONLY.has('nginx')) await pushThroughNginx();
     if (ONLY.has('refs')) await refScaling(memory.url, secretFile);
     if (ONLY.has('push')) await pushLatency();
     if (ONLY.has('memory')) await maximumBodies(secretFile, nodes);

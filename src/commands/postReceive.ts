@@ -43,7 +43,11 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
   ]);
   const debugOn = verbose || /^(?:1|true)$/.test(shell.env.GEO_HOOK_VERBOSE ?? '');
   const started = Date.now();
-  const debug = debugOn ? (line: string) => shell.stderr.write(`geo-hook[debug +${Date.now() - started}ms] ${line}\n`) : undefined;
+  // Each line also says when it came since the process started (node's own start-up included): the profile of npm run bench reads it.
+  const debug = debugOn
+    ? (line: string) => shell.stderr.write(`geo-hook[debug +${Date.now() - started}ms, ${performance.now().toFixed(1)} ms since start] ${line}\n`)
+    : undefined;
+  debug?.(`geo-hook loaded; node's own start-up ended at ${performance.nodeTiming.bootstrapComplete.toFixed(1)} ms`);
   let reading = false;
   let gaveUp = false;
   const onGiveUp = () => {

@@ -90,8 +90,10 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     debug(`${refs} ref update(s) for ${context.glRepository} by ${context.glId}`);
     // A dry run sends nothing: it needs no secret (the token it would sign is never shown).
     const secret = io.dryRun && config.secretFile === undefined ? 'dry-run' : await readSecret(config, io, deadline);
+    debug('configuration, environment, ref updates and secret read');
     const api = parseApiUrl(config.apiUrl) as ApiUrl;
     const request = buildRequest({ api, context, updates, secret, nowSeconds: Math.floor(io.now() / 1000), version: io.version });
+    debug('request built, token signed');
 
     const size = Buffer.byteLength(request.body ?? '');
     if (size > MAX_POST_RECEIVE_BYTES) {
@@ -109,6 +111,7 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     sent = await io.send(request, { deadline, caCertificate, user: config.user, password: config.password, debug });
     const reply = parseResponse(sent.answer);
     io.writeStderr(showControls(renderMessages(reply.messages)));
+    debug(`${reply.messages.length} message(s) rendered and written`);
     if (!reply.referenceCounterDecreased) {
       io.writeStderr(errorLine(REFERENCE_COUNTER_NOT_DECREASED));
       await finish('reference_counter_not_decreased');

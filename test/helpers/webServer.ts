@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createBareRepository, parseLabFixture } from '../../src/lab/fixtureRepositories.js';
 import type { ScenarioTarget } from '../../src/lab/raceScenarios.js';
 import { parseGeoSite } from '../../src/server/geoSite.js';
-import { FIXTURES, NOBODY, ROOT, type ServeProcess, copyGeoHook, makeTempDir, startServe } from './geoHook.js';
+import { FIXTURES, NOBODY, ROOT, type ServeProcess, copyGeoHook, makeTempDir, runGeoHook, startServe } from './geoHook.js';
 import { freePort } from './redis.js';
 import { findTool } from './tools.js';
 
@@ -385,4 +385,73 @@ export function statusFrom(localAddress: string, url: string, headers: Record<st
     call.setTimeout(10_000, () => call.destroy(new Error(`no answer from ${url}`)));
     call.end();
   });
+}
+
+export type Mode = 'geo-node-id' | 'correlation';
+
+export interface Deployment {
+  site: GitSite;
+  fcgiwrap: Awaited<ReturnType<typeof startFcgiwrap>>;
+  primary: Nginx;
+  secondaries: Map<number, Nginx>;
+  target: ScenarioTarget;
+  close(): Promise<void>;
+}
+
+/** The primary as an operator sets it up: deploy-config's maps, their own accounts, the mode's snippet. */
+export async function deployNginxPrimary(mode: Mode, options: { registerApi?: string } = {}): Promise<Deployment> {
+  const site = await startGitSite();
+  const closers: Array<() => Promise<void>> = [site.close];
+  try {
+    const fcgiwrap = await startFcgiwrap(site);
+    closers.unshift(fcgiwrap.daemon.stop);
+    const conf = path.join(site.dir, 'nginx-conf');
+    const { htpasswd, glIdMap } = await writeAccounts(site, conf);
+    const siteMap = path.join(conf, 'geo-hook-site.conf');
+    const generated = await runGeoHook(['deploy-config', 'nginx', '--site', site.siteFile], { command: site.geoHook });
+    if (generated.code !== 0 || generated.stderr !== '') throw new Error(`deploy-config failed: ${generated.stderr}`);
+    await writeFile(siteMap, generated.stdout);
+    // Only root reads the token; nginx's master reads it at start.
+    const tokenInclude = path.join(conf, 'frontend-token.conf');
+    await writeFile(tokenInclude, `proxy_set_header Authorization "Bearer ${FRONTEND_TOKEN}";\n`, { mode: 0o600 });
+    const backend = path.join(conf, 'geo-hook-git-http-backend.conf');
+    await writeFile(
+      backend,
+      await fillTemplate(path.join(DEPLOY, 'nginx/snippets/geo-hook-git-http-backend.conf'), {
+        FCGIWRAP_SOCKET: fcgiwrap.socket,
+        GIT_HTTP_BACKEND,
+        REPOS: site.repos,
+      }),
+    );
+    const apiAddress = options.registerApi ?? new URL(site.serve.url).host;
+    const primary = await startNginx(site.dir, 'primary', PRIMARY_ADDRESS, async (port) =>
+      fillTemplate(path.join(DEPLOY, 'nginx/geo-hook-primary.conf'), {
+        LISTEN: `${PRIMARY_ADDRESS}:${port}`,
+        SITE_MAP: siteMap,
+        GL_ID_MAP: glIdMap,
+        HTPASSWD: htpasswd,
+        API_ADDRESS: apiAddress,
+        FRONTEND_TOKEN_INCLUDE: tokenInclude,
+        MODE_SNIPPET: path.join(DEPLOY, `nginx/snippets/geo-hook-${mode}.conf`),
+        BACKEND_SNIPPET: backend,
+      }),
+    );
+    closers.unshift(primary.stop);
+    const secondaries = await startSecondaries(site, primary);
+    for (const secondary of secondaries.values()) closers.unshift(secondary.stop);
+    const target = pushTarget(site, primary, secondaries);
+    return {
+      site,
+      fcgiwrap,
+      primary,
+      secondaries,
+      target,
+      close: async () => {
+        for (const close of closers) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => {});
+    throw error;
+  }
 }

@@ -208,6 +208,24 @@ test('install refuses, in one line and changing nothing, a config the hook could
   });
 });
 
+test('a push that did not come through a front end tells the pusher so, in one line, and the push still lands', async () => {
+  await withTempDir(async (dir) => {
+    const { api, config, work } = await setUp(dir);
+    try {
+      const bare = await makeBareRepository(path.join(dir, 'plain.git'));
+      assert.is((await runGeoHook(['install', bare, '--config', config])).code, 0);
+      // No GL_ID, no GL_REPOSITORY: a push straight into the repository, as over ssh without gitlab-shell.
+      const seen = await push(work, bare, 'direct', {});
+      assert.is(seen, "geo-hook: GL_ID is not set: this push did not come through a front end that sets it (the server's web server or gitlab-shell): tell the server's operator");
+      assert.is(api.seen.length, 0, 'nothing sent');
+      const landed = await simpleGit(bare).raw(['rev-parse', 'refs/heads/direct']);
+      assert.match(landed, /^[0-9a-f]{40}\n$/);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 test('--recursive on a folder that does not exist: one line, nothing changed; a folder with no repository is not counted as one', async () => {
   await withTempDir(async (dir) => {
     const bare = await makeBareRepository(path.join(dir, 'repos', 'a.git'));

@@ -3,29 +3,20 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { remoteText } from '../../src/lab/readPushOutput.js';
-import { SCENARIO_IDS, type ScenarioTarget, runScenario } from '../../src/lab/raceScenarios.js';
+import { SCENARIO_IDS, runScenario } from '../../src/lab/raceScenarios.js';
 import { type FakeApi, startFakeApi } from '../helpers/fakeApi.js';
-import { runGeoHook } from '../helpers/geoHook.js';
 import { commitAndPush, describeWrong, hookRuns, workingCopy } from '../helpers/pushes.js';
 import { pusherSees } from '../helpers/lab.js';
 import { suiteNeeding } from '../helpers/tools.js';
 import {
-  DEPLOY,
+  type Deployment,
+  type Mode,
   FRONTEND_TOKEN,
-  GIT_HTTP_BACKEND,
-  type GitSite,
-  type Nginx,
   PRIMARY_ADDRESS,
   SECONDARY_ADDRESSES,
   basicAuth,
-  fillTemplate,
-  pushTarget,
-  startFcgiwrap,
-  startGitSite,
-  startNginx,
-  startSecondaries,
+  deployNginxPrimary,
   statusFrom,
-  writeAccounts,
 } from '../helpers/webServer.js';
 
 /**
@@ -39,81 +30,12 @@ const CONCURRENCY = 8;
 const ROUNDS = 2;
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
 
-type Mode = 'geo-node-id' | 'correlation';
-
-interface Deployment {
-  site: GitSite;
-  fcgiwrap: Awaited<ReturnType<typeof startFcgiwrap>>;
-  primary: Nginx;
-  secondaries: Map<number, Nginx>;
-  target: ScenarioTarget;
-  close(): Promise<void>;
-}
-
-/** The primary as an operator sets it up: deploy-config's maps, their own accounts, the mode's snippet. */
-async function deploy(mode: Mode, options: { registerApi?: string } = {}): Promise<Deployment> {
-  const site = await startGitSite();
-  const closers: Array<() => Promise<void>> = [site.close];
-  try {
-    const fcgiwrap = await startFcgiwrap(site);
-    closers.unshift(fcgiwrap.daemon.stop);
-    const conf = path.join(site.dir, 'nginx-conf');
-    const { htpasswd, glIdMap } = await writeAccounts(site, conf);
-    const siteMap = path.join(conf, 'geo-hook-site.conf');
-    const generated = await runGeoHook(['deploy-config', 'nginx', '--site', site.siteFile], { command: site.geoHook });
-    assert.equal([generated.code, generated.stderr], [0, ''], 'deploy-config');
-    await writeFile(siteMap, generated.stdout);
-    // Only root reads the token; nginx's master reads it at start.
-    const tokenInclude = path.join(conf, 'frontend-token.conf');
-    await writeFile(tokenInclude, `proxy_set_header Authorization "Bearer ${FRONTEND_TOKEN}";\n`, { mode: 0o600 });
-    const backend = path.join(conf, 'geo-hook-git-http-backend.conf');
-    await writeFile(
-      backend,
-      await fillTemplate(path.join(DEPLOY, 'nginx/snippets/geo-hook-git-http-backend.conf'), {
-        FCGIWRAP_SOCKET: fcgiwrap.socket,
-        GIT_HTTP_BACKEND,
-        REPOS: site.repos,
-      }),
-    );
-    const apiAddress = options.registerApi ?? new URL(site.serve.url).host;
-    const primary = await startNginx(site.dir, 'primary', PRIMARY_ADDRESS, async (port) =>
-      fillTemplate(path.join(DEPLOY, 'nginx/geo-hook-primary.conf'), {
-        LISTEN: `${PRIMARY_ADDRESS}:${port}`,
-        SITE_MAP: siteMap,
-        GL_ID_MAP: glIdMap,
-        HTPASSWD: htpasswd,
-        API_ADDRESS: apiAddress,
-        FRONTEND_TOKEN_INCLUDE: tokenInclude,
-        MODE_SNIPPET: path.join(DEPLOY, `nginx/snippets/geo-hook-${mode}.conf`),
-        BACKEND_SNIPPET: backend,
-      }),
-    );
-    closers.unshift(primary.stop);
-    const secondaries = await startSecondaries(site, primary);
-    for (const secondary of secondaries.values()) closers.unshift(secondary.stop);
-    const target = pushTarget(site, primary, secondaries);
-    return {
-      site,
-      fcgiwrap,
-      primary,
-      secondaries,
-      target,
-      close: async () => {
-        for (const close of closers) await close();
-      },
-    };
-  } catch (error) {
-    for (const close of closers) await close().catch(() => {});
-    throw error;
-  }
-}
-
 const deployer = (deployment: Deployment) => deployment.site.accounts.find((account) => account.glId.startsWith('key-'))!;
 
 for (const mode of ['geo-node-id', 'correlation'] as Mode[]) {
   const test = suiteNeeding<{ deployment: Deployment }>(`nginx + git http-backend, ${mode} mode: every pusher sees exactly its own message`, NEEDS);
   test.before(async (context) => {
-    context.deployment = await deploy(mode);
+    context.deployment = await deployNginxPrimary(mode);
   });
   test.after(async ({ deployment }) => deployment?.close());
 
@@ -207,7 +129,7 @@ failures.before(async (context) => {
     response.writeHead(context.answer, { 'content-type': 'application/json' });
     response.end(context.answer === 204 ? undefined : JSON.stringify({ message: `${context.answer}` }));
   });
-  context.deployment = await deploy('correlation', { registerApi: new URL(context.register.url).host });
+  context.deployment = await deployNginxPrimary('correlation', { registerApi: new URL(context.register.url).host });
 });
 failures.after(async ({ deployment, register }) => {
   await deployment?.close();
