@@ -37,7 +37,8 @@ export interface OptionSpec<K extends ConfigKey = ConfigKey> {
   /** Never printed back. */
   readonly secret?: boolean;
   /** Returns the checked value, or a string saying what is wrong. */
-  readonly check?: (value: Config[K]) => string | undefined;
+  /** Only for a value that was given (never undefined). */
+  readonly check?: (value: NonNullable<Config[K]>) => string | undefined;
 }
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
@@ -166,7 +167,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     default: undefined,
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: host:port (or socket path) for /-/liveness, /-/readiness and /-/metrics, off the main address',
-    check: (value) => (value === undefined || parseListen(value) ? undefined : 'must be host:port or an absolute socket path'),
+    check: (value) => (parseListen(value) ? undefined : 'must be host:port or an absolute socket path'),
   },
   maxConnections: {
     flag: 'max-connections',

@@ -44,8 +44,8 @@ export function resolveConfig({ flags, env, file }: ConfigSources): Config {
       value = coerce(spec, flags[key], `--${spec.flag}`, true);
       source = 'flag';
     }
-    // Stryker disable next-line StringLiteral: equivalent: checking the defaults too changes nothing, they pass (tested)
-    if (source !== 'default' && spec.check) {
+    // Defaults are checked too (they pass: tested); an absent value is not a value to check.
+    if (value !== undefined && spec.check) {
       const problem = (spec.check as (v: unknown) => string | undefined)(value);
       if (problem) throw new UsageError(`${where(spec, source, file?.path, key)} ${shown(spec, value)} ${problem}`, 'ECONFIG');
     }
@@ -59,7 +59,7 @@ export function configFilePath(flags: Readonly<Record<string, unknown>>, env: Re
   const flag = flags.config;
   if (typeof flag === 'string' && flag !== '') return flag;
   const fromEnv = env.GEO_HOOK_CONFIG;
-  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  return fromEnv === '' ? undefined : fromEnv;
 }
 
 function readConfigFile(filePath: string, text: string): Partial<Record<ConfigKey, unknown>> {

@@ -86,15 +86,19 @@ const STATUS_WORDS: Readonly<Record<number, string>> = {
 /** GitLab's API puts its reason in `message` (or `error`); show a short piece of it. */
 function apiErrorMessage(body: string, contentType: string | undefined): string | undefined {
   if (!contentType?.includes('json')) return undefined;
+  const json = jsonOrUndefined(body);
+  if (!isRecord(json)) return undefined;
+  const said = typeof json.message === 'string' ? json.message : typeof json.error === 'string' ? json.error : undefined;
+  return said === undefined ? undefined : describe(said, 100);
+}
+
+function jsonOrUndefined(text: string): unknown {
   try {
-    const json: unknown = JSON.parse(body);
-    if (!isRecord(json)) return undefined;
-    const said = typeof json.message === 'string' ? json.message : typeof json.error === 'string' ? json.error : undefined;
-    return said === undefined ? undefined : describe(said, 100);
-    // Stryker disable next-line BlockStatement: equivalent: an empty catch returns undefined too
+    return JSON.parse(text);
   } catch {
-    return undefined;
+    // Not JSON: no reason to show.
   }
+  return undefined;
 }
 
 function shapeError(status: number, what: string): ApiError {

@@ -21,7 +21,8 @@ export const ALERT_TEXT_WIDTH = TERMINAL_WIDTH - 4;
 const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 // All of GO_SPACE is in the Basic Multilingual Plane: no need for the u flag.
 const WORD_SEPARATOR = new RegExp(`[${GO_SPACE}]+`);
-const SURROUNDING_SPACE = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, 'gu');
+// Lines are built of words, each followed by one space: only the space after the last is there to trim.
+const TRAILING_SPACE = new RegExp(`[${GO_SPACE}]+$`);
 
 // Buffer.byteLength counts UTF-8 unless told otherwise.
 const byteLength = (text: string) => Buffer.byteLength(text);
@@ -53,7 +54,7 @@ export function renderAlert(text: string): string {
 }
 
 function centre(line: string): string {
-  const trimmed = line.replace(SURROUNDING_SPACE, '');
+  const trimmed = line.replace(TRAILING_SPACE, '');
   const padding = Math.max(Math.floor((TERMINAL_WIDTH - byteLength(trimmed)) / 2), 0);
   return ' '.repeat(padding) + trimmed;
 }

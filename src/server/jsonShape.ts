@@ -27,6 +27,7 @@ export function checkJsonShape(bytes: Uint8Array, limits: JsonShapeLimits = API_
   let depth = 0;
   let values = 0;
   let inString = false;
+  // Stryker disable next-line EqualityOperator: equivalent: bytes[length] is undefined and matches no byte
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!;
     if (inString) {

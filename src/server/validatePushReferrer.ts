@@ -31,6 +31,7 @@ export function stepFromHeaders(headers: Readonly<Record<string, string | string
     return Array.isArray(value) ? value[0] : value === '' ? undefined : value;
   };
   const nodeIdText = read(PUSH_REFERRER_HEADERS.geoNodeId);
+  // Stryker disable next-line ConditionalExpression: equivalent where it matters: the pattern refuses "undefined" too
   const geoNodeId = nodeIdText !== undefined && /^[1-9][0-9]{0,15}$/.test(nodeIdText) ? Number(nodeIdText) : nodeIdText;
   return checkStep(
     { geoNodeId, correlationId: read(PUSH_REFERRER_HEADERS.correlationId), glId: read(PUSH_REFERRER_HEADERS.glId), glRepository: read(PUSH_REFERRER_HEADERS.glRepository) },
@@ -44,7 +45,7 @@ function checkStep(
   legacy: boolean,
   form: 'json' | 'headers',
 ): ReceivePackStep | { readonly error: string } {
-  const name = (json: string, header: string) => (form === 'json' ? json : header);
+  const name = (json: string, header: string) => (form === 'headers' ? header : json);
   const geoNodeId = usableNodeId(raw.geoNodeId);
   if (geoNodeId === undefined) return { error: `${name('geo_node_id', 'X-Geo-Node-Id')} must be a positive integer` };
   const { correlationId, glId, glRepository } = raw;

@@ -33,6 +33,7 @@ test('a file that cannot be read is said in words', () => {
     ['ELOOP', 'cannot be reached: its symbolic links go round in a loop'],
     ['ENAMETOOLONG', 'cannot be reached: its name is too long'],
     ['EMFILE', 'cannot be opened now: too many files are open'],
+    ['ENFILE', 'cannot be opened now: too many files are open'],
     ['EIO', 'cannot be read: input/output error (a failing disk or network file system)'],
     ['ENXIO', 'cannot be read without waiting (a FIFO or a device, not a file)'],
     ['EAGAIN', 'cannot be read without waiting (a FIFO or a device, not a file)'],

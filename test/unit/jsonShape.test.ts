@@ -26,6 +26,16 @@ test('values: one array of exactly the limit passes, one more is refused', () =>
   assert.is(shape(array(10_001)), 'body has more than 10000 values');
 });
 
+test('the default limits are the API body shape: 4 levels, 10,000 values', () => {
+  assert.is(checkJsonShape(Buffer.from('[[[[]]]]')), undefined);
+  assert.is(checkJsonShape(Buffer.from('[[[[[]]]]]')), 'body nested deeper than 4 levels');
+  assert.is(checkJsonShape(Buffer.from(`[${'1,'.repeat(10_000)}1]`)), 'body has more than 10000 values');
+});
+
+test('closing braces give depth back as closing brackets do', () => {
+  assert.is(shape('{"a":{"b":{}},"c":{"d":{}},"e":{"f":{}}}', { maxDepth: 3, maxValues: 100 }), undefined);
+});
+
 test('brackets, braces and commas inside strings do not count, escaped quotes included', () => {
   const text = JSON.stringify({ changes: '[[[[[[{{{{{,,,,,,,,,,,,\\"[[[[[[', other: '"]]]]]]' });
   assert.is(shape(text, { maxDepth: 1, maxValues: 2 }), undefined);

@@ -61,10 +61,10 @@ test('10,000 updates parse', () => {
 });
 
 test('only ids of all zeros are zero: ids that start or end with zeros are not', () => {
-  const ending = `${'a'.repeat(39)}0`;
-  const starting = `0${'b'.repeat(39)}`;
-  assert.is(parseRefUpdates(`${ending} ${starting} refs/heads/x\n`).length, 1);
-  assert.is(parseRefUpdates(`${starting} ${ending} refs/heads/y\n`).length, 1);
+  const [endA, endB] = [`${'a'.repeat(39)}0`, `${'b'.repeat(39)}0`];
+  const [startA, startB] = [`0${'a'.repeat(39)}`, `0${'b'.repeat(39)}`];
+  assert.equal(parseRefUpdates(`${endA} ${endB} refs/heads/x\n`), [{ oldOid: endA, newOid: endB, ref: 'refs/heads/x' }]);
+  assert.equal(parseRefUpdates(`${startA} ${startB} refs/heads/y\n`), [{ oldOid: startA, newOid: startB, ref: 'refs/heads/y' }]);
 });
 
 test('a value shown in a refusal is cut only past 60 characters', () => {

@@ -40,6 +40,12 @@ test('Sentinel: the sentinels, the master name, the passwords', () => {
   });
 });
 
+test('Sentinel URLs: a user without a password, the highest port, an empty query, a parameter without a value', () => {
+  assert.equal(parseRedisTarget('redis+sentinel://geo-user@h:65535/m'), { kind: 'sentinel', sentinels: [{ host: 'h', port: 65535 }], name: 'm', username: 'geo-user' });
+  assert.equal(parseRedisTarget('redis+sentinel://h:1/m?'), { kind: 'sentinel', sentinels: [{ host: 'h', port: 1 }], name: 'm' });
+  assert.equal(parseRedisTarget('redis+sentinel://h:1/m?sentinelPassword'), { kind: 'sentinel', sentinels: [{ host: 'h', port: 1 }], name: 'm', sentinelPassword: '' });
+});
+
 test('Sentinel URLs that cannot work are refused, saying why', () => {
   const refusals: Array<[string, string]> = [
     ['redis+sentinel://h:1', 'a redis+sentinel:// URL names the master after the sentinels: redis+sentinel://host:port[,host:port…]/<master name>'],
@@ -51,7 +57,10 @@ test('Sentinel URLs that cannot work are refused, saying why', () => {
     ['redis+sentinel://h:x/geo', 'sentinel address "h:x" is not host:port'],
     ['redis+sentinel://h:1/geo?db=2', 'unknown parameter "db" in a redis+sentinel:// URL (known: sentinelPassword)'],
     ['redis+sentinel://h:1/geo?a?b', 'a redis+sentinel:// URL has one "?"'],
-    ['redis+sentinel://:%zz@h:1/geo', 'the password in a redis+sentinel:// URL is not valid percent-encoding'],
+    ['redis+sentinel://:%zz@h:1/geo', 'the user or password in a redis+sentinel:// URL is not valid percent-encoding'],
+    ['redis+sentinel://%zz:pw@h:1/geo', 'the user or password in a redis+sentinel:// URL is not valid percent-encoding'],
+    ['redis+sentinel://h:1/%zz', 'the master name after the sentinels must be letters, digits, ".", "_" or "-"'],
+    ['redis+sentinel://h:65536/geo', 'sentinel address "h:65536" is not host:port'],
     ['redis+sentinel://h:1/geo?sentinelPassword=%zz', 'sentinelPassword is not valid percent-encoding'],
     ['sentinel://h:1/geo', 'must be "memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>'],
     ['redis://', 'must be "memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>'],
@@ -73,6 +82,10 @@ test('redactUrl: userinfo and sentinelPassword hidden, the rest kept', () => {
   assert.is(redactUrl('redis+sentinel://:a@h:1,h:2/geo?sentinelPassword=b'), 'redis+sentinel://:***@h:1,h:2/geo?sentinelPassword=***');
   assert.is(redactUrl('http://deploy:pw@host/x?y=1'), 'http://deploy:***@host/x?y=1');
   assert.is(redactUrl('redis://host:6379'), 'redis://host:6379');
+  assert.is(redactUrl('http://deploy@host/x'), 'http://deploy@host/x', 'a user without a password is kept');
+  assert.is(redactUrl('redis://host/?password=x&db=1'), 'redis://host/?password=***&db=1');
+  // Every URL in a text, not only one at its start.
+  assert.is(redactUrl('from ftp://a:b@h to redis://:c@r'), 'from ftp://a:***@h to redis://:***@r');
 });
 
 test.run();
