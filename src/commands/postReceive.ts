@@ -33,13 +33,12 @@ export function postReceiveCommand(shell: Shell): CommandModule {
 
 /** The hook's shell: wires the process's streams, files and clock into runPostReceive. */
 export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlags): Promise<void> {
-  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { appendLogLine }, { readConfigFile }, { VERSION }, { readBounded }] = await Promise.all([
+  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { appendLogLineSafely, readFileSafely }, { readConfigFile }, { VERSION }] = await Promise.all([
     import('../hook/runPostReceive.js'),
     import('../hook/sendRequest.js'),
-    import('../hook/appendLogLine.js'),
+    import('../hook/remoteFileIo.js'),
     import('./readConfigFile.js'),
     import('../version.js'),
-    import('../hook/readBounded.js'),
   ]);
   const debugOn = verbose || /^(?:1|true)$/.test(shell.env.GEO_HOOK_VERBOSE ?? '');
   const started = Date.now();
@@ -75,8 +74,9 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
         reading = false;
       }
     },
-    readFile: readBounded,
-    appendFile: appendLogLine,
+    // Files on NFS, CIFS or FUSE are read in a helper process the hook can leave behind at its deadline.
+    readFile: readFileSafely,
+    appendFile: appendLogLineSafely,
     writeStdout: (text) => shell.stdout.write(text),
     writeStderr: (text) => shell.stderr.write(text),
     now: Date.now,

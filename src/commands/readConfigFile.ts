@@ -1,6 +1,7 @@
 import { configFilePath } from '../config/resolveConfig.js';
 import { UsageError, isGeoHookError } from '../errors.js';
-import { MAX_CONFIG_BYTES, readBounded } from '../hook/readBounded.js';
+import { MAX_CONFIG_BYTES } from '../hook/readBounded.js';
+import { readFileSafely } from '../hook/remoteFileIo.js';
 import { fileProblem } from '../shared/fileProblem.js';
 
 /**
@@ -18,7 +19,7 @@ export async function readConfigFile(
   if (path === undefined) return undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const reading = readBounded(path, MAX_CONFIG_BYTES, 'config file');
+    const reading = readFileSafely(path, MAX_CONFIG_BYTES, 'config file');
     if (waitMs === undefined) return { path, text: await reading };
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 import { resolveConfig } from '../config/resolveConfig.js';
-import { isGeoHookError } from '../errors.js';
-import { MAX_SECRET_BYTES, readBounded } from '../hook/readBounded.js';
+import { UsageError, isGeoHookError } from '../errors.js';
+import { MAX_SECRET_BYTES } from '../hook/readBounded.js';
+import { readFileSafely } from '../hook/remoteFileIo.js';
 import { readConfigFile } from '../commands/readConfigFile.js';
 import { fileProblem } from '../shared/fileProblem.js';
 import { secretFromFile } from '../shared/jwt.js';
@@ -24,7 +25,12 @@ export async function validateHookConfig(configFile: string): Promise<string | u
   }
   if (config.secretFile === undefined) return `config file ${configFile} names no "secretFile": the hook could not sign its calls`;
   try {
-    const secret = secretFromFile(await readBounded(config.secretFile, MAX_SECRET_BYTES, 'secret file'));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UsageError(`secret file ${config.secretFile} did not answer within ${READ_WAIT_MS / 1000} s (a hung mount?)`, 'ETIMEDOUT')), READ_WAIT_MS);
+    });
+    const text = await Promise.race([readFileSafely(config.secretFile, MAX_SECRET_BYTES, 'secret file'), waited]).finally(() => clearTimeout(timer));
+    const secret = secretFromFile(text);
     if (secret === '') return `secret file ${config.secretFile} is empty`;
   } catch (error) {
     if (isGeoHookError(error)) return error.message;

@@ -30,6 +30,8 @@ export function geoHookShellLine(): string {
 
 export interface RunResult {
   readonly code: number | null;
+  /** The signal that ended the process, if one did. */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly ms: number;
@@ -56,9 +58,9 @@ export async function runGeoHook(
   child.stdin.on('error', () => {});
   child.stdin.end(options.stdin ?? '');
   const killer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 30_000);
-  const code = await new Promise<number | null>((resolve) => child.on('close', (exitCode) => resolve(exitCode)));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (exitCode, signalName) => resolve([exitCode, signalName])));
   clearTimeout(killer);
-  return { code, stdout, stderr, ms: Date.now() - started };
+  return { code, signal, stdout, stderr, ms: Date.now() - started };
 }
 
 export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {

@@ -33,6 +33,8 @@ export interface NeedsOptions {
    * once, against the executable); in other passes the suite is not there.
    */
   readonly onlyInPass?: string;
+  /** Other things the suite needs (a Python module…): each says whether it is there and which Debian package brings it. */
+  readonly also?: ReadonlyArray<{ readonly what: string; readonly debianPackage: string; present(): boolean }>;
 }
 
 /**
@@ -44,8 +46,11 @@ export function suiteNeeding<T>(title: string, needs: NeedsOptions, context?: T)
   const real = suite<T>(title, context ?? ({} as T));
   if (needs.onlyInPass !== undefined && needs.onlyInPass !== TEST_PASS) return inert(real, () => {});
   const missing = (needs.tools ?? []).filter((tool) => findTool(tool) === '');
-  if (missing.length === 0) return loudHooks(real);
-  const why = `${missing.join(', ')} not installed (apt-get install ${missing.map(debianPackage).join(' ')}; .ci/run installs it)`;
+  const absent = (needs.also ?? []).filter((thing) => !thing.present());
+  if (missing.length === 0 && absent.length === 0) return loudHooks(real);
+  const names = [...missing, ...absent.map((thing) => thing.what)];
+  const packages = [...missing.map(debianPackage), ...absent.map((thing) => thing.debianPackage)];
+  const why = `${names.join(', ')} not installed (apt-get install ${packages.join(' ')}; .ci/run installs it)`;
   if (IN_CI) {
     real(`${title}: needs ${why}`, () => {
       throw new Error(`CI=true and ${why}: this suite must run in CI`);
@@ -91,5 +96,5 @@ function inert<T>(real: Test<T>, onTest: (name: string) => void): Test<T> {
 }
 
 function debianPackage(tool: string): string {
-  return ({ script: 'bsdutils', 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', apache2: 'apache2', fcgiwrap: 'fcgiwrap' } as Record<string, string>)[tool] ?? tool;
+  return ({ fusermount3: 'fuse3', script: 'bsdutils', 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', apache2: 'apache2', fcgiwrap: 'fcgiwrap' } as Record<string, string>)[tool] ?? tool;
 }

@@ -1,0 +1,37 @@
+/**
+ * Which file system a path is on, from the text of /proc/mounts (which never
+ * blocks, unlike a stat of the path itself on a dead server), and whether
+ * that is one whose server can stop answering: then an open() of the path
+ * waits in the kernel, uninterruptibly, and no process with such a thread
+ * can even exit. Pure: the caller reads /proc/mounts.
+ */
+export interface Mount {
+  readonly mountPoint: string;
+  readonly fsType: string;
+}
+
+/** File systems served over a network, or by a user-space process (FUSE), or mounted on first use (autofs). */
+const REMOTE = /^(?:nfs4?|cifs|smb3?|smbfs|ceph|glusterfs|lustre|gpfs|beegfs|afs|9p|davfs|ncpfs|autofs|fuse(?:\..+)?)$/;
+
+export function isRemoteFileSystem(fsType: string): boolean {
+  return REMOTE.test(fsType);
+}
+
+/** The mount the absolute path lies under (the longest mount point that is a prefix of it); symlinks are not followed. */
+export function mountOf(absolutePath: string, mountsText: string): Mount | undefined {
+  let best: Mount | undefined;
+  for (const line of mountsText.split('\n')) {
+    const fields = line.split(' ');
+    if (fields.length < 3) continue;
+    const mountPoint = unescapeMountField(fields[1]!);
+    const under = mountPoint === '/' || absolutePath === mountPoint || absolutePath.startsWith(`${mountPoint}/`);
+    // A later mount on the same point hides the earlier one: >= keeps the last.
+    if (under && mountPoint.length >= (best?.mountPoint.length ?? 0)) best = { mountPoint, fsType: fields[2]! };
+  }
+  return best;
+}
+
+/** /proc/mounts writes space, tab, newline and backslash in octal (\040…). */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_whole, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
