@@ -53,7 +53,8 @@ function statusError({ status, body, contentType }: HttpAnswer): ApiError {
     return new ApiError(`the API refused our credentials (${http}): check the secret file${suffix}`, 'EAUTH', status);
   }
   // The internal API's own 404 names what it does not know (GitLab: "404 Project Not Found"); a bare one is a wrong URL.
-  if (status === 404 && said !== undefined && /project|repository/i.test(said)) {
+  // String(undefined) is "undefined", which names neither.
+  if (status === 404 && /project|repository/i.test(String(said))) {
     return new ApiError(`the API does not know this repository (${http}${suffix}): check GL_REPOSITORY against the API's projects`, 'ENOPROJECT', status);
   }
   if (status === 404 || status === 405 || status === 501) {

@@ -21,7 +21,7 @@ export const PUSH_REFERRER_HEADERS = {
 /** The JSON body form, its values as sent. */
 export function stepFromBody(body: unknown, legacy: boolean): ReceivePackStep | { readonly error: string } {
   if (!isRecord(body)) return { error: 'body must be a JSON object' };
-  return checkStep({ geoNodeId: body.geo_node_id, correlationId: body.correlation_id, glId: body.gl_id, glRepository: body.gl_repository }, legacy, 'json');
+  return checkStep({ geoNodeId: body.geo_node_id, correlationId: body.correlation_id, glId: body.gl_id, glRepository: body.gl_repository }, legacy, false);
 }
 
 /** The header form: every value is text; the node id must be written in decimal. */
@@ -36,16 +36,17 @@ export function stepFromHeaders(headers: Readonly<Record<string, string | string
   return checkStep(
     { geoNodeId, correlationId: read(PUSH_REFERRER_HEADERS.correlationId), glId: read(PUSH_REFERRER_HEADERS.glId), glRepository: read(PUSH_REFERRER_HEADERS.glRepository) },
     legacy,
-    'headers',
+    true,
   );
 }
 
 function checkStep(
   raw: { geoNodeId: unknown; correlationId: unknown; glId: unknown; glRepository: unknown },
   legacy: boolean,
-  form: 'json' | 'headers',
+  /** The header form names the headers in its refusals; the JSON form, the fields. */
+  fromHeaders: boolean,
 ): ReceivePackStep | { readonly error: string } {
-  const name = (json: string, header: string) => (form === 'headers' ? header : json);
+  const name = (json: string, header: string) => (fromHeaders ? header : json);
   const geoNodeId = usableNodeId(raw.geoNodeId);
   if (geoNodeId === undefined) return { error: `${name('geo_node_id', 'X-Geo-Node-Id')} must be a positive integer` };
   const { correlationId, glId, glRepository } = raw;

@@ -5,9 +5,10 @@
  */
 export function redactUrl(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/gi, (_whole, scheme: string, userinfo: string) => {
+    // After every "://", up to an "@" before any "/": the userinfo (the scheme before it is kept as it is).
+    .replace(/:\/\/([^/@\s]*)@/g, (_whole, userinfo: string) => {
       const colon = userinfo.indexOf(':');
-      return `${scheme}${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
+      return `://${colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
     })
     .replace(/([?&](?:sentinelPassword|password)=)[^&#\s]*/gi, '$1***');
 }
