@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
@@ -42,18 +42,24 @@ export async function appendLogLineSafely(file: string, line: string): Promise<v
 /** The helper's environment: a known PATH, messages in English (they are read back). */
 const HELPER_ENV = { PATH: '/usr/bin:/bin', LC_ALL: 'C' };
 
-function readInHelper(file: string, maxBytes: number, what: string): Promise<string> {
+/** Only a hook with a file on a remote file system pays for loading node:child_process. */
+async function spawnHelper(script: string, args: readonly string[], stdio: ['ignore' | 'pipe', 'ignore' | 'pipe', 'pipe']): Promise<ChildProcess> {
+  const { spawn } = await import('node:child_process');
+  return spawn('/bin/sh', ['-c', script, ...args], { env: HELPER_ENV, stdio });
+}
+
+async function readInHelper(file: string, maxBytes: number, what: string): Promise<string> {
+  const child = await spawnHelper('exec head -c "$0" -- "$1"', [String(maxBytes + 1), file], ['ignore', 'pipe', 'pipe']);
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', 'exec head -c "$0" -- "$1"', String(maxBytes + 1), file], { env: HELPER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     leaveBehindable(child);
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       size += chunk.length;
       chunks.push(chunk);
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error) => reject(error));
     child.on('close', (status) => {
       if (status !== 0) {
@@ -66,17 +72,17 @@ function readInHelper(file: string, maxBytes: number, what: string): Promise<str
   });
 }
 
-function appendInHelper(file: string, line: string): Promise<void> {
+async function appendInHelper(file: string, line: string): Promise<void> {
+  // umask 027: the log is created 0640, as the hook creates it itself.
+  const child = await spawnHelper('umask 027; exec cat >> "$0"', [file], ['pipe', 'ignore', 'pipe']);
   return new Promise((resolve, reject) => {
-    // umask 027: the log is created 0640, as the hook creates it itself.
-    const child = spawn('/bin/sh', ['-c', 'umask 027; exec cat >> "$0"', file], { env: HELPER_ENV, stdio: ['pipe', 'ignore', 'pipe'] });
     leaveBehindable(child);
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdin.on('error', () => {});
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdin!.on('error', () => {});
     child.on('error', (error) => reject(error));
     child.on('close', (status) => (status === 0 ? resolve() : reject(helperError(stderr))));
-    child.stdin.end(line);
+    child.stdin!.end(line);
   });
 }
 
@@ -84,7 +90,7 @@ function appendInHelper(file: string, line: string): Promise<void> {
  * A helper never keeps the process alive: the caller's deadline does, while
  * it waits; past it the process ends and the helper, stuck, is left behind.
  */
-function leaveBehindable(child: ReturnType<typeof spawn>): void {
+function leaveBehindable(child: ChildProcess): void {
   child.unref();
   for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
 }

@@ -12,7 +12,7 @@ import { FIXTURES, FORWARDED, LAG, ROOT, refLine, runGeoHook, startServe, withTe
  */
 const REPORT = `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13))) + '\\n'));\n`;
 
-test('a hook run against an http:// API loads neither node:tls, node:https nor node:http2', async () => {
+test('a hook run against an http:// API, its files local, loads neither node:tls, node:https, node:http2 nor node:child_process', async () => {
   await withTempDir(async (dir) => {
     const secretFile = await writeSecret(dir, 'modules-secret');
     const serve = await startServe(['--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--quiet']);
@@ -25,7 +25,7 @@ test('a hook run against an http:// API loads neither node:tls, node:https nor n
       assert.equal([result.code, result.stdout, shown], [0, '', FORWARDED('http://primary.geo.test/group/project.git') + LAG(42)]);
       const loaded = JSON.parse(loadedLine!.slice('LOADED '.length)) as string[];
       assert.ok(loaded.includes('http'), 'the report works: node:http is there');
-      for (const unwanted of ['tls', 'https', '_tls_wrap', 'http2']) assert.not.ok(loaded.includes(unwanted), `${unwanted} was loaded`);
+      for (const unwanted of ['tls', 'https', '_tls_wrap', 'http2', 'child_process']) assert.not.ok(loaded.includes(unwanted), `${unwanted} was loaded`);
     } finally {
       await serve.stop();
     }
