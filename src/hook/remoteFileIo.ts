@@ -44,7 +44,8 @@ const HELPER_ENV = { PATH: '/usr/bin:/bin', LC_ALL: 'C' };
 
 /** Only a hook with a file on a remote file system pays for loading node:child_process. */
 async function spawnHelper(script: string, args: readonly string[], stdio: ['ignore' | 'pipe', 'ignore' | 'pipe', 'pipe']): Promise<ChildProcess> {
-  const { spawn } = await import('node:child_process');
+  // Not import(): the single executable cannot resolve one; getBuiltinModule loads a builtin on first use.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   return spawn('/bin/sh', ['-c', script, ...args], { env: HELPER_ENV, stdio });
 }
 
