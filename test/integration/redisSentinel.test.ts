@@ -113,6 +113,8 @@ test('the master killed under load: no wrong message, and the lag comes back wit
   // What the sentinels say now, for a failure's report.
   const sentinelsSay = `the sentinels name port ${await context.set.masterPort().catch((error: Error) => error.message)} as master (old ${context.set.master.port}, replica ${context.set.replica.port}; TILT: ${(await context.set.tilt()).join(', ')})`;
   console.log(`    ${sentinelsSay}`);
+  const events = (server: ServeProcess) => server.logs().filter((record) => record.event !== undefined).map((record) => `${String(record.event)}${record.error ? ` (${String(record.error)})` : ''}`);
+  if (backAt === 0) console.log(`    serve A's store events: ${events(context.a).join(', ')}; serve B's: ${events(context.b).join(', ')}`);
   assert.is(wrong.length, 0, `wrong messages: ${JSON.stringify(wrong.slice(0, 3))}`);
   assert.ok(before.every((pair) => pair.outcome === 'right'), 'every push answered before the kill saw its lag');
   assert.ok(backAt > 0, `the lag messages came back after the failover (${sentinelsSay})`);

@@ -2,6 +2,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { parseRedisTarget } from './redisTarget.js';
 import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
 
+/** How long an ended client waits before it is started again. */
+const RESTART_AFTER_MS = 1000;
+
 export interface RedisStoreOptions {
   /** A command not answered by then fails, so a slow Redis cannot hold a push. */
   readonly commandTimeoutMs?: number;
@@ -20,6 +23,7 @@ export class RedisReferrerStore implements ReferrerStore {
   readonly kind = 'redis';
   readonly #redis: Redis;
   readonly #ttl: number;
+  #closing = false;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     const log = options.log ?? (() => {});
@@ -46,21 +50,33 @@ export class RedisReferrerStore implements ReferrerStore {
             ...(target.username !== undefined && { username: target.username }),
             ...(target.password !== undefined && { password: target.password }),
             ...(target.sentinelPassword !== undefined && { sentinelPassword: target.sentinelPassword }),
-            // Each reconnection asks the sentinels for the master again; the
-            // failover detector reconnects as soon as they announce a new one.
-            failoverDetector: true,
+            // Each reconnection asks the sentinels for the master again. Not
+            // ioredis's failover detector: its disconnect, landing while a
+            // reconnection is still asking the sentinels, ends the client for
+            // good (seen under load in the failover test). A dead master is
+            // found by the reconnections, a demoted live one by READONLY.
             sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
             sentinelCommandTimeout: 1000,
           });
-    let down = false;
+    // Each different error once per outage, not once per reconnection attempt: the cause may change on the way
+    // (the old master refusing, then sentinels not answering…), and the operator needs the last one.
+    let seen = new Set<string>();
     this.#redis.on('error', (error: Error) => {
-      // Said once per outage, not once per reconnection attempt.
-      if (!down) log({ event: 'redis_error', error: error.message });
-      down = true;
+      if (seen.size < 20 && !seen.has(error.message)) log({ event: 'redis_error', error: error.message });
+      seen.add(error.message);
     });
     this.#redis.on('ready', () => {
-      if (down) log({ event: 'redis_ready' });
-      down = false;
+      if (seen.size > 0) log({ event: 'redis_ready' });
+      seen = new Set();
+    });
+    // A client that ends (ioredis gives up when a connection attempt is cut off) is started again,
+    // unless close() ended it: the store must never stop trying while serve runs.
+    this.#redis.on('end', () => {
+      if (this.#closing) return;
+      log({ event: 'redis_client_restarted' });
+      setTimeout(() => {
+        if (!this.#closing) this.#redis.connect().catch(() => {});
+      }, RESTART_AFTER_MS).unref();
     });
     this.#redis.connect().catch(() => {});
   }
@@ -126,6 +142,7 @@ export class RedisReferrerStore implements ReferrerStore {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     this.#redis.disconnect();
   }
 }
