@@ -91,8 +91,8 @@ test('the master killed under load: no wrong message, and the lag comes back wit
     while (Date.now() < deadline && !settled()) {
       const pair = await pushPair(context, `failover-${lane}-${sequence++}`, 2 + (sequence % 2));
       pairs.push(pair);
-      // While the store is away answers come at once: without a pause four workers would take both cores
-      // from the sentinels, whose timers then run late and put them in TILT mode (30 s of doing nothing).
+      // While the store is away answers come at once: a pause keeps four workers from pushing a thousand
+      // times a second (no pusher does) and from taking both cores from the sentinels, which run here too.
       if (pair.outcome !== 'right') await new Promise((resolve) => setTimeout(resolve, 25));
       if (killedAt > 0 && backAt === 0 && pair.started > killedAt && pair.outcome === 'right') backAt = pair.started;
     }
