@@ -3,6 +3,7 @@ import { UsageError, isGeoHookError } from '../errors.js';
 import { MAX_CONFIG_BYTES } from '../hook/readBounded.js';
 import { readFileSafely } from '../hook/remoteFileIo.js';
 import { fileProblem } from '../shared/fileProblem.js';
+import { withinMs } from '../shared/withinMs.js';
 
 /**
  * Reads the config file named by --config or GEO_HOOK_CONFIG, if any: at
@@ -17,22 +18,13 @@ export async function readConfigFile(
 ): Promise<{ path: string; text: string } | undefined> {
   const path = configFilePath(flags, env);
   if (path === undefined) return undefined;
-  let timer: NodeJS.Timeout | undefined;
   try {
     const reading = readFileSafely(path, MAX_CONFIG_BYTES, 'config file');
     if (waitMs === undefined) return { path, text: await reading };
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        gaveUp?.();
-        reject(new UsageError(`timed out reading the config file ${path}`, 'ETIMEDOUT'));
-      }, waitMs);
-    });
-    return { path, text: await Promise.race([reading, timeout]) };
+    return { path, text: await withinMs(reading, waitMs, () => new UsageError(`timed out reading the config file ${path}`, 'ETIMEDOUT'), gaveUp) };
   } catch (error) {
     if (isGeoHookError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`config file ${path} ${fileProblem(code)}`, 'ECONFIG', error);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -16,6 +16,7 @@ import { showControls } from './showControls.js';
 import { MAX_POST_RECEIVE_BYTES, mebibytes } from '../shared/limits.js';
 import { MAX_CA_BYTES, MAX_SECRET_BYTES } from './readBounded.js';
 import { fileProblem } from '../shared/fileProblem.js';
+import { withinMs } from '../shared/withinMs.js';
 
 /** Everything the hook touches outside itself, so tests can run it without a process. */
 export interface HookIo {
@@ -146,19 +147,8 @@ async function readOrFail(io: HookIo, path: string, what: string, maxBytes: numb
   }
 }
 
-async function withDeadline<T>(promise: Promise<T>, deadline: number, now: () => number, what: string, gaveUp?: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      gaveUp?.();
-      reject(new UsageError(`timed out ${what}`, 'ETIMEDOUT'));
-    }, Math.max(0, deadline - now()));
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withDeadline<T>(promise: Promise<T>, deadline: number, now: () => number, what: string, gaveUp?: () => void): Promise<T> {
+  return withinMs(promise, deadline - now(), () => new UsageError(`timed out ${what}`, 'ETIMEDOUT'), gaveUp);
 }
 
 export { MAX_STDIN_BYTES };

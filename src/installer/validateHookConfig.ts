@@ -5,6 +5,7 @@ import { readFileSafely } from '../hook/remoteFileIo.js';
 import { readConfigFile } from '../commands/readConfigFile.js';
 import { fileProblem } from '../shared/fileProblem.js';
 import { secretFromFile } from '../shared/jwt.js';
+import { withinMs } from '../shared/withinMs.js';
 
 /** How long install waits for a config or secret file (a FIFO, a hung mount) before calling it unreadable. */
 const READ_WAIT_MS = 5000;
@@ -25,11 +26,12 @@ export async function validateHookConfig(configFile: string): Promise<string | u
   }
   if (config.secretFile === undefined) return `config file ${configFile} names no "secretFile": the hook could not sign its calls`;
   try {
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new UsageError(`secret file ${config.secretFile} did not answer within ${READ_WAIT_MS / 1000} s (a hung mount?)`, 'ETIMEDOUT')), READ_WAIT_MS);
-    });
-    const text = await Promise.race([readFileSafely(config.secretFile, MAX_SECRET_BYTES, 'secret file'), waited]).finally(() => clearTimeout(timer));
+    const secretFile = config.secretFile;
+    const text = await withinMs(
+      readFileSafely(secretFile, MAX_SECRET_BYTES, 'secret file'),
+      READ_WAIT_MS,
+      () => new UsageError(`secret file ${secretFile} did not answer within ${READ_WAIT_MS / 1000} s (a hung mount?)`, 'ETIMEDOUT'),
+    );
     const secret = secretFromFile(text);
     if (secret === '') return `secret file ${config.secretFile} is empty`;
   } catch (error) {
