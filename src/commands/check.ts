@@ -20,15 +20,13 @@ export function checkCommand(shell: Shell): CommandModule {
         .example('$0 check --as-user git --config /etc/geo-hook/config.json', 'the same, with the files as the user git runs the hook as'),
     handler: async (argv) => {
       const asUser = argv['as-user'] as string | undefined;
-      if (asUser !== undefined) {
+      // As oneself, the check needs no second process.
+      if (asUser !== undefined && asUser !== runningUser()) {
         const { checkAsUser } = await import('../installer/checkAsUser.js');
         // Everything but --as-user, as it was given.
         const args = withoutAsUser(shell.argv.slice(shell.argv.indexOf('check') + 1));
-        const code = await checkAsUser(asUser, shell.self, args, shell.env, shell);
-        if (code !== -1) {
-          shell.setExitCode(code);
-          return;
-        }
+        shell.setExitCode(await checkAsUser(asUser, shell.self, args, shell.env, shell));
+        return;
       }
       const [{ checkInstallation, renderCheckResults }, { sendRequest }, { readConfigFile }, { VERSION }] = await Promise.all([
         import('../installer/checkInstallation.js'),

@@ -43,14 +43,14 @@ export async function appendLogLineSafely(file: string, line: string): Promise<v
 const HELPER_ENV = { PATH: '/usr/bin:/bin', LC_ALL: 'C' };
 
 /** Only a hook with a file on a remote file system pays for loading node:child_process. */
-async function spawnHelper(script: string, args: readonly string[], stdio: ['ignore' | 'pipe', 'ignore' | 'pipe', 'pipe']): Promise<ChildProcess> {
+function spawnHelper(script: string, args: readonly string[], stdio: ['ignore' | 'pipe', 'ignore' | 'pipe', 'pipe']): ChildProcess {
   // Not import(): the single executable cannot resolve one; getBuiltinModule loads a builtin on first use.
   const { spawn } = process.getBuiltinModule('node:child_process');
   return spawn('/bin/sh', ['-c', script, ...args], { env: HELPER_ENV, stdio });
 }
 
-async function readInHelper(file: string, maxBytes: number, what: string): Promise<string> {
-  const child = await spawnHelper('exec head -c "$0" -- "$1"', [String(maxBytes + 1), file], ['ignore', 'pipe', 'pipe']);
+function readInHelper(file: string, maxBytes: number, what: string): Promise<string> {
+  const child = spawnHelper('exec head -c "$0" -- "$1"', [String(maxBytes + 1), file], ['ignore', 'pipe', 'pipe']);
   return new Promise((resolve, reject) => {
     leaveBehindable(child);
     const chunks: Buffer[] = [];
@@ -73,9 +73,9 @@ async function readInHelper(file: string, maxBytes: number, what: string): Promi
   });
 }
 
-async function appendInHelper(file: string, line: string): Promise<void> {
+function appendInHelper(file: string, line: string): Promise<void> {
   // umask 027: the log is created 0640, as the hook creates it itself.
-  const child = await spawnHelper('umask 027; exec cat >> "$0"', [file], ['pipe', 'ignore', 'pipe']);
+  const child = spawnHelper('umask 027; exec cat >> "$0"', [file], ['pipe', 'ignore', 'pipe']);
   return new Promise((resolve, reject) => {
     leaveBehindable(child);
     let stderr = '';
