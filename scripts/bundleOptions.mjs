@@ -47,6 +47,45 @@ export const lazyTls = {
   },
 };
 
+/**
+ * The single executable's assets (scripts/build-sea.mjs, src/executable/seaMain.ts):
+ * the hook bundle, wrapped as one function expression, its V8 code cache, and
+ * the rest of geo-hook, which main.ts loads off the hook's path.
+ */
+export const SEA_ASSETS = { hook: 'geo-hook.cjs', codeCache: 'geo-hook.code-cache', cli: 'geo-hook-cli.cjs' };
+
+/** The wrapper around the hook asset: CommonJS's parameters, then the code cache's state (WrappedBundle in src/executable/hookAsset.ts). */
+export function wrapHookBundle(code) {
+  return `(function (exports, require, module, __filename, __dirname, geoHookCodeCache) {${code}\n})`;
+}
+
+/**
+ * got's decompress-response imports node:zlib at load, and reads it to see
+ * whether zstd is there; loading zlib costs every hook run about 4 ms (npm run
+ * bench), although the internal API's small JSON answers are not compressed.
+ * Loaded when an answer is compressed instead; zstd is judged as got itself
+ * judges it (process.versions.zstd). Fails the build if the source changes shape.
+ */
+export const lazyZlib = {
+  name: 'lazy-zlib',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]decompress-response[\\/]index\.js$/ }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const swaps = [
+        [`import zlib from 'node:zlib';\n`, '', 1],
+        [`const supportsZstd = typeof zlib.createZstdDecompress === 'function';`, `const supportsZstd = typeof process.versions.zstd === 'string';`, 1],
+        ['= zlib.create', "= require('node:zlib').create", 4],
+      ];
+      for (const [from, to, times] of swaps) {
+        if (source.split(from).length !== times + 1) throw new Error(`${args.path} changed: review the lazy-zlib build step (${JSON.stringify(from)})`);
+        source = source.replaceAll(from, to);
+      }
+      if (/\bzlib\./.test(source.replaceAll("require('node:zlib').", ''))) throw new Error(`${args.path} changed: review the lazy-zlib build step (zlib used elsewhere)`);
+      return { contents: source, loader: 'js' };
+    });
+  },
+};
+
 export const bundleOptions = {
   bundle: true,
   platform: 'node',
@@ -57,7 +96,9 @@ export const bundleOptions = {
   // yargs and got are ESM-only and read import.meta.url; in CommonJS it comes from __filename.
   define: {
     'import.meta.url': '__geoHookImportMetaUrl',
-    GEO_HOOK_CLI_BUNDLE: '"geo-hook-cli.cjs"',
+    GEO_HOOK_CLI_BUNDLE: JSON.stringify(SEA_ASSETS.cli),
+    GEO_HOOK_HOOK_ASSET: JSON.stringify(SEA_ASSETS.hook),
+    GEO_HOOK_CODE_CACHE_ASSET: JSON.stringify(SEA_ASSETS.codeCache),
     GEO_HOOK_VERSION: JSON.stringify(JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version),
   },
   banner: { js: 'var __geoHookImportMetaUrl=require("url").pathToFileURL(__filename).href;' },
@@ -69,7 +110,7 @@ export const bundleOptions = {
     'cacheable-request': './scripts/stubs/cacheable-request.cjs',
     'cacheable-lookup': './scripts/stubs/cacheable-lookup.cjs',
   },
-  plugins: [lazyListFormat, lazyTls],
+  plugins: [lazyListFormat, lazyTls, lazyZlib],
   logLevel: 'warning',
 };
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ExitStatus, UsageError, isGeoHookError } from './errors.js';
 import { errorLine, internalError } from './messages.js';
+import type { CodeCacheState } from './executable/hookAsset.js';
 import type { Shell } from './shell.js';
 import { VERSION } from './version.js';
 
@@ -16,6 +17,7 @@ function makeShell(): Shell {
     env: process.env,
     cwd: process.cwd(),
     nodeVersion: process.version,
+    codeCache: typeof geoHookCodeCache === 'string' ? geoHookCodeCache : 'none',
     // Only install and the lab need it; a hook run does not pay for finding out.
     get self() {
       return selfCommand();
@@ -71,6 +73,9 @@ function report(error: unknown, env: NodeJS.ProcessEnv): void {
   }
   process.exitCode = ExitStatus.internal;
 }
+
+/** A parameter of the wrapper the single executable runs this bundle in (src/executable/seaMain.ts); undeclared elsewhere. */
+declare const geoHookCodeCache: CodeCacheState | undefined;
 
 /** Set by the build: the file of the second bundle, which holds everything but the hook. */
 declare const GEO_HOOK_CLI_BUNDLE: string | undefined;

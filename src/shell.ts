@@ -1,3 +1,5 @@
+import type { CodeCacheState } from './executable/hookAsset.js';
+
 /**
  * The process's edges, gathered in one object that main.ts makes from
  * `process` and hands to the commands; nothing else reads `process`.
@@ -8,6 +10,8 @@ export interface Shell {
   readonly cwd: string;
   /** The Node.js runtime's version (process.version): the embedded one in the executable. */
   readonly nodeVersion: string;
+  /** Whether V8 took the code cache the single executable carries for the hook ('none' elsewhere). */
+  readonly codeCache: CodeCacheState;
   /** How to run this same geo-hook again (for hooks it installs): the executable, or node and the script. */
   readonly self: readonly string[];
   /** Standard input, made on first use (a stream, and the modules behind it, cost every run that does not need it). */

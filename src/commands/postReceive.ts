@@ -46,7 +46,7 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
   const debug = debugOn
     ? (line: string) => shell.stderr.write(`geo-hook[debug +${Date.now() - started}ms, ${performance.now().toFixed(1)} ms since start] ${line}\n`)
     : undefined;
-  debug?.(`geo-hook loaded; node's own start-up ended at ${performance.nodeTiming.bootstrapComplete.toFixed(1)} ms`);
+  debug?.(`geo-hook loaded; node's own start-up ended at ${performance.nodeTiming.bootstrapComplete.toFixed(1)} ms; V8 code cache ${shell.codeCache}`);
   let reading = false;
   let gaveUp = false;
   const onGiveUp = () => {

@@ -49,6 +49,27 @@ test('it runs with neither node on the PATH nor node_modules', async () => {
   });
 });
 
+test('as a hook, it runs on the code cache its build made after a hook run: V8 takes it', async () => {
+  await withTempDir(async (dir) => {
+    const { exe, PATH } = await isolate(dir);
+    const api = await startFakeApi((_, response) =>
+      json(response, 200, { reference_counter_decreased: true, messages: [{ type: 'basic', message: 'Current replication lag: 42 seconds' }] }),
+    );
+    try {
+      const env = { PATH, GL_ID: 'key-42', GL_REPOSITORY: 'project-7', GEO_NODE_ID: '2', GEO_HOOK_API_URL: api.url, GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_VERBOSE: '1' };
+      const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = execFile(exe, ['post-receive'], { env, encoding: 'utf8', timeout: 60_000 }, (error, _stdout, stderr) => resolve({ status: error ? 1 : 0, stderr }));
+        child.stdin?.end(refLine());
+      });
+      assert.is(result.status, 0, result.stderr);
+      assert.ok(result.stderr.includes('\nCurrent replication lag: 42 seconds\n\n'), result.stderr);
+      assert.match(result.stderr, /geo-hook loaded; .*; V8 code cache accepted\n/);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 test('installed with its own installer, it is the hook of a real push; as post-receive (a symlink) too', async () => {
   await withTempDir(async (dir) => {
     const { exe, PATH } = await isolate(dir);

@@ -1,0 +1,16 @@
+// Run by the build on the runtime the executable embeds:
+//   node scripts/train-code-cache.mjs <wrapped hook bundle> <cache file> post-receive
+// Compiles the wrapped hook bundle as src/executable/seaMain.ts does (same
+// source, same wrapper), runs it as the hook with the environment and standard
+// input the build gives it, and at exit writes V8's code cache for it: after
+// the run, so that every function the run compiled is in it.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Script } from 'node:vm';
+
+const [bundleFile, cacheFile] = process.argv.splice(2, 2);
+const script = new Script(readFileSync(bundleFile, 'utf8'), { filename: path.basename(bundleFile) });
+process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(import.meta.url), module, process.execPath, path.dirname(process.execPath), 'none');
