@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { JWT_HEADER, verifyJwt } from '../shared/jwt.js';
+import { JWT_HEADER } from '../shared/jwt.js';
+import { verifyJwt } from './verifyJwt.js';
 
 /**
  * Which credential opens an endpoint (contract section 7): the JWT of

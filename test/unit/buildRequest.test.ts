@@ -4,7 +4,7 @@ import { buildCheckRequest, buildRequest, describeRequest } from '../../src/hook
 import { parseRefUpdates } from '../../src/hook/parseRefUpdates.js';
 import { readHookEnv } from '../../src/hook/readHookEnv.js';
 import { parseApiUrl, type ApiUrl } from '../../src/shared/apiUrl.js';
-import { verifyJwt } from '../../src/shared/jwt.js';
+import { verifyJwt } from '../../src/server/verifyJwt.js';
 
 const NOW = 1_800_000_000;
 const line = `${'0'.repeat(40)} ${'a'.repeat(40)} refs/heads/main\n`;

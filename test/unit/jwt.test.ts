@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { claimsAt, secretFromFile, signJwt, verifyJwt } from '../../src/shared/jwt.js';
+import { verifyJwt } from '../../src/server/verifyJwt.js';
+import { claimsAt, secretFromFile, signJwt } from '../../src/shared/jwt.js';
 
 const SECRET = 'a-shared-secret';
 const NOW = 1_800_000_000;
@@ -28,6 +29,31 @@ test('the signature is HMAC-SHA256 over header.payload (interoperable)', () => {
   const token = signJwt(claimsAt(NOW), SECRET);
   const [header, payload, signature] = token.split('.');
   assert.is(signature, sign(`${header}.${payload}`));
+});
+
+test('the token is byte for byte what an independent HMAC-SHA256 makes (computed with Python\'s hmac module)', () => {
+  const claims = claimsAt(NOW);
+  assert.is(
+    signJwt(claims, SECRET),
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJnaXRsYWItc2hlbGwiLCJpYXQiOjE4MDAwMDAwMDAsImV4cCI6MTgwMDAwMDA2MH0.XA-T11gl5yD6aWe8OxfflnIoTw3NrqwWatz7GNtqwaY',
+  );
+  // 140 bytes of UTF-8: longer than SHA-256's 64-byte block, so HMAC hashes the key first.
+  assert.is(
+    signJwt(claims, 'ü'.repeat(70)),
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJnaXRsYWItc2hlbGwiLCJpYXQiOjE4MDAwMDAwMDAsImV4cCI6MTgwMDAwMDA2MH0.dAxYBw5dX0YlQC6X265npjxMiFcoL8j14RZzSjcEhqU',
+  );
+});
+
+test('signing (pure JavaScript) and node:crypto agree for secrets of every length around the block size, ASCII or not', () => {
+  for (let length = 0; length <= 140; length++) {
+    for (const unit of ['k', 'é', '鍵']) {
+      const secret = unit.repeat(length);
+      const token = signJwt(claimsAt(NOW + length), secret);
+      const [header, payload, signature] = token.split('.');
+      assert.is(signature, sign(`${header}.${payload}`, secret), `${length} × ${unit}`);
+      assert.ok(verifyJwt(token, secret, NOW + length).ok, `${length} × ${unit}`);
+    }
+  }
 });
 
 test('60 s of leeway, and no more', () => {
