@@ -6,3 +6,4 @@ export declare const lazyTls: Plugin;
 export declare const SEA_ASSETS: { readonly hook: string; readonly codeCache: string; readonly cli: string };
 export declare function wrapHookBundle(code: string): string;
 export declare const lazyZlib: Plugin;
+export declare const requestIdWithoutCrypto: Plugin;

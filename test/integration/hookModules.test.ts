@@ -8,13 +8,14 @@ import { FIXTURES, FORWARDED, LAG, ROOT, refLine, runGeoHook, startServe, withTe
 
 /**
  * The hook's hot path loads only what the hook needs: for an http:// API,
- * neither TLS, HTTP/2 nor zlib (got would load node:https, node:tls and
- * node:zlib at import; the build makes them lazy). Run on the bundle with node, which can be told
+ * neither TLS, HTTP/2, zlib nor crypto (got would load node:https, node:tls,
+ * node:zlib and node:crypto at import; the build makes them lazy or
+ * unneeded, and the token is signed in JavaScript). Run on the bundle with node, which can be told
  * to report what it loaded; the executable carries the same bundle.
  */
 const REPORT = `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13))) + '\\n'));\n`;
 
-test('a hook run against an http:// API, its files local, loads neither node:tls, node:https, node:http2, node:zlib nor node:child_process', async () => {
+test('a hook run against an http:// API, its files local, loads neither node:tls, node:https, node:http2, node:zlib, node:crypto nor node:child_process', async () => {
   await withTempDir(async (dir) => {
     const secretFile = await writeSecret(dir, 'modules-secret');
     const serve = await startServe(['--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--quiet']);
@@ -27,7 +28,7 @@ test('a hook run against an http:// API, its files local, loads neither node:tls
       assert.equal([result.code, result.stdout, shown], [0, '', FORWARDED('http://primary.geo.test/group/project.git') + LAG(42)]);
       const loaded = JSON.parse(loadedLine!.slice('LOADED '.length)) as string[];
       assert.ok(loaded.includes('http'), 'the report works: node:http is there');
-      for (const unwanted of ['tls', 'https', '_tls_wrap', 'http2', 'zlib', 'child_process']) assert.not.ok(loaded.includes(unwanted), `${unwanted} was loaded`);
+      for (const unwanted of ['tls', 'https', '_tls_wrap', 'http2', 'zlib', 'crypto', 'child_process']) assert.not.ok(loaded.includes(unwanted), `${unwanted} was loaded`);
     } finally {
       await serve.stop();
     }
