@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fstatSync } from 'node:fs';
 import path from 'node:path';
 import { ExitStatus, UsageError, isGeoHookError } from './errors.js';
 import { errorLine, internalError } from './messages.js';
@@ -25,6 +26,10 @@ function makeShell(): Shell {
     get stdin() {
       return process.stdin;
     },
+    // Asked of the file descriptor: making process.stdin to ask costs a run about 2 ms, and node:tty is loaded only for a character device.
+    get stdinIsTerminal() {
+      return isCharacterDevice(0) && process.getBuiltinModule('node:tty').isatty(0);
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     setExitCode: (code) => {
@@ -42,6 +47,14 @@ function makeShell(): Shell {
       process.once('SIGTERM', stop);
     },
   };
+}
+
+function isCharacterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
 }
 
 /** A single executable runs as itself; otherwise node, its loader flags (tsx), and the script. */

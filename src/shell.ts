@@ -16,6 +16,8 @@ export interface Shell {
   readonly self: readonly string[];
   /** Standard input, made on first use (a stream, and the modules behind it, cost every run that does not need it). */
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean; destroy(): void };
+  /** Whether standard input is a terminal (someone running the hook by hand), without making the stream. */
+  readonly stdinIsTerminal: boolean;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Sets the exit status; the process ends by itself once its output is flushed. */

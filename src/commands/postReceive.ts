@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { MAX_TIMEOUT_SECONDS, OPTIONS } from '../config/options.js';
-import { UsageError } from '../errors.js';
 import type { Shell } from '../shell.js';
 import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
 
@@ -33,8 +32,9 @@ export function postReceiveCommand(shell: Shell): CommandModule {
 
 /** The hook's shell: wires the process's streams, files and clock into runPostReceive. */
 export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlags): Promise<void> {
-  const [{ runPostReceive, MAX_STDIN_BYTES }, { sendRequest }, { appendLogLineSafely, readFileSafely }, { readConfigFile }, { VERSION }] = await Promise.all([
+  const [{ runPostReceive, MAX_STDIN_BYTES }, { readStdin }, { sendRequest }, { appendLogLineSafely, readFileSafely }, { readConfigFile }, { VERSION }] = await Promise.all([
     import('../hook/runPostReceive.js'),
+    import('../hook/readStdin.js'),
     import('../hook/sendRequest.js'),
     import('../hook/remoteFileIo.js'),
     import('./readConfigFile.js'),
@@ -65,11 +65,11 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     flags,
     configFile,
     gaveUp: onGiveUp,
-    stdinIsTerminal: shell.stdin.isTTY === true,
+    stdinIsTerminal: shell.stdinIsTerminal,
     readStdin: async () => {
       reading = true;
       try {
-        return await readAll(shell.stdin, MAX_STDIN_BYTES);
+        return await readStdin(() => shell.stdin, MAX_STDIN_BYTES);
       } finally {
         reading = false;
       }
@@ -96,16 +96,4 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
 function configWaitMs(flags: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): number {
   const given = Number(flags.timeout ?? env.GEO_HOOK_TIMEOUT);
   return (Number.isFinite(given) && given > 0 ? Math.min(given, MAX_TIMEOUT_SECONDS) : OPTIONS.timeout.default) * 1000;
-}
-
-async function readAll(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > maxBytes) throw new UsageError(`standard input is larger than ${maxBytes} bytes`, 'ETOOLARGE');
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
