@@ -2,50 +2,82 @@
 import { readFile } from 'node:fs/promises';
 
 /**
+ * An esbuild step that rewrites one file of a dependency: each swap must
+ * match exactly `times` times (one unless given), and `leftOver` must not
+ * match afterwards; a file that changed shape fails the build, to be reviewed.
+ */
+function rewrite(name, filter, swaps, leftOver) {
+  return {
+    name,
+    setup(plugin) {
+      plugin.onLoad({ filter }, async (args) => {
+        let source = await readFile(args.path, 'utf8');
+        for (const [from, to, times = 1] of swaps) {
+          if (source.split(from).length !== times + 1) throw new Error(`${args.path} changed: review the ${name} build step (${JSON.stringify(from)})`);
+          source = source.replaceAll(from, to);
+        }
+        if (leftOver?.test(source)) throw new Error(`${args.path} changed: review the ${name} build step (${leftOver} still there)`);
+        return { contents: source, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * @sindresorhus/is (which got imports) builds two Intl.ListFormat objects when
  * it is loaded, only to word one error message; that starts ICU, about 20 ms of
  * every hook run (npm run bench, "part: got"). Made on first use instead.
  */
-export const lazyListFormat = {
-  name: 'lazy-list-format',
-  setup(plugin) {
-    plugin.onLoad({ filter: /@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const eager = /new Intl\.ListFormat\(/g;
-      if ((source.match(eager) ?? []).length !== 2) throw new Error(`${args.path} changed: review the lazy-list-format build step`);
-      const lazy = source.replace(eager, '((...a) => { let f; return { format: (l) => (f ??= new Intl.ListFormat(...a)).format(l) }; })(');
-      return { contents: lazy, loader: 'js' };
-    });
-  },
-};
+export const lazyListFormat = rewrite('lazy-list-format', /@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/, [
+  ['new Intl.ListFormat(', '((...a) => { let f; return { format: (l) => (f ??= new Intl.ListFormat(...a)).format(l) }; })(', 2],
+]);
 
 /**
  * got imports node:https and node:tls at load, for an https:// request and
  * its default certificate check; loading them costs every run a few ms even
  * for the http:// and http+unix:// APIs most hooks call. Loaded on first use
- * instead. Fails the build if got's source changes shape.
+ * instead; what this misses, a test sees (test/integration/hookModules.test.ts).
  */
-export const lazyTls = {
-  name: 'lazy-tls',
-  setup(plugin) {
-    plugin.onLoad({ filter: /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]options\.js$/ }, async (args) => {
-      let source = await readFile(args.path, 'utf8');
-      const swaps = [
-        [`import { checkServerIdentity } from 'node:tls';\n`, ''],
-        [`import https from 'node:https';\n`, ''],
-        // Only an https:// request calls it; an http:// one passes it to node:http, which ignores it.
-        ['checkServerIdentity: https.checkServerIdentity ?? checkServerIdentity,', "checkServerIdentity: https.checkServerIdentity ?? ((...a) => require('node:tls').checkServerIdentity(...a)),"],
-        ['            return https.request;\n', "            return require('node:https').request;\n"],
-      ];
-      // Each exactly once; what this misses, a test sees (test/integration/hookModules.test.ts).
-      for (const [from, to] of swaps) {
-        if (source.split(from).length !== 2) throw new Error(`${args.path} changed: review the lazy-tls build step (${JSON.stringify(from)})`);
-        source = source.replace(from, to);
-      }
-      return { contents: source, loader: 'js' };
-    });
-  },
-};
+export const lazyTls = rewrite('lazy-tls', /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]options\.js$/, [
+  [`import { checkServerIdentity } from 'node:tls';\n`, ''],
+  [`import https from 'node:https';\n`, ''],
+  // Only an https:// request calls it; an http:// one passes it to node:http, which ignores it.
+  ['checkServerIdentity: https.checkServerIdentity ?? checkServerIdentity,', "checkServerIdentity: https.checkServerIdentity ?? ((...a) => require('node:tls').checkServerIdentity(...a)),"],
+  ['            return https.request;\n', "            return require('node:https').request;\n"],
+]);
+
+/**
+ * got's decompress-response imports node:zlib at load, and reads it to see
+ * whether zstd is there; loading zlib costs every hook run about 4 ms (npm run
+ * bench), although the internal API's small JSON answers are not compressed.
+ * Loaded when an answer is compressed instead; zstd is judged as got itself
+ * judges it (process.versions.zstd).
+ */
+export const lazyZlib = rewrite(
+  'lazy-zlib',
+  /[\\/]decompress-response[\\/]index\.js$/,
+  [
+    [`import zlib from 'node:zlib';\n`, ''],
+    [`const supportsZstd = typeof zlib.createZstdDecompress === 'function';`, `const supportsZstd = typeof process.versions.zstd === 'string';`],
+    ['= zlib.create', "= require('node:zlib').create", 4],
+  ],
+  /\bzlib\./,
+);
+
+/**
+ * got names every request with node:crypto's randomUUID, for its diagnostics
+ * channel only (geo-hook subscribes to none); loading node:crypto costs every
+ * hook run about 4 ms (npm run bench). The same UUID v4 shape from Math.random
+ * instead: an id that tells requests apart, never a secret.
+ */
+export const requestIdWithoutCrypto = rewrite('request-id-without-crypto', /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]diagnostics-channel\.js$/, [
+  [
+    `import { randomUUID } from 'node:crypto';\n`,
+    "const randomUUID = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (c ^ ((Math.random() * 16) >> (c / 4))).toString(16));\n",
+  ],
+  // Its one use, kept as it is.
+  ['return randomUUID();', 'return randomUUID();'],
+]);
 
 /**
  * The single executable's assets (scripts/build-sea.mjs, src/executable/seaMain.ts):
@@ -58,55 +90,6 @@ export const SEA_ASSETS = { hook: 'geo-hook.cjs', codeCache: 'geo-hook.code-cach
 export function wrapHookBundle(code) {
   return `(function (exports, require, module, __filename, __dirname, geoHookCodeCache) {${code}\n})`;
 }
-
-/**
- * got's decompress-response imports node:zlib at load, and reads it to see
- * whether zstd is there; loading zlib costs every hook run about 4 ms (npm run
- * bench), although the internal API's small JSON answers are not compressed.
- * Loaded when an answer is compressed instead; zstd is judged as got itself
- * judges it (process.versions.zstd). Fails the build if the source changes shape.
- */
-export const lazyZlib = {
-  name: 'lazy-zlib',
-  setup(plugin) {
-    plugin.onLoad({ filter: /[\\/]decompress-response[\\/]index\.js$/ }, async (args) => {
-      let source = await readFile(args.path, 'utf8');
-      const swaps = [
-        [`import zlib from 'node:zlib';\n`, '', 1],
-        [`const supportsZstd = typeof zlib.createZstdDecompress === 'function';`, `const supportsZstd = typeof process.versions.zstd === 'string';`, 1],
-        ['= zlib.create', "= require('node:zlib').create", 4],
-      ];
-      for (const [from, to, times] of swaps) {
-        if (source.split(from).length !== times + 1) throw new Error(`${args.path} changed: review the lazy-zlib build step (${JSON.stringify(from)})`);
-        source = source.replaceAll(from, to);
-      }
-      if (/\bzlib\./.test(source.replaceAll("require('node:zlib').", ''))) throw new Error(`${args.path} changed: review the lazy-zlib build step (zlib used elsewhere)`);
-      return { contents: source, loader: 'js' };
-    });
-  },
-};
-
-/**
- * got names every request with node:crypto's randomUUID, for its diagnostics
- * channel only (geo-hook subscribes to none); loading node:crypto costs every
- * hook run about 5 ms (npm run bench). The same UUID v4 shape from Math.random
- * instead: an id that tells requests apart, never a secret. Fails the build if
- * got's source changes shape.
- */
-export const requestIdWithoutCrypto = {
-  name: 'request-id-without-crypto',
-  setup(plugin) {
-    plugin.onLoad({ filter: /[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]diagnostics-channel\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const from = `import { randomUUID } from 'node:crypto';\n`;
-      if (source.split(from).length !== 2 || source.split('randomUUID').length !== 3) {
-        throw new Error(`${args.path} changed: review the request-id-without-crypto build step`);
-      }
-      const id = "const randomUUID = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (c ^ ((Math.random() * 16) >> (c / 4))).toString(16));\n";
-      return { contents: source.replace(from, id), loader: 'js' };
-    });
-  },
-};
 
 export const bundleOptions = {
   bundle: true,
