@@ -6,8 +6,9 @@
 // the runtime it is injected into.
 // https://nodejs.org/api/single-executable-applications.html
 import { build } from 'esbuild';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -87,7 +88,7 @@ try {
   await rename(partial, output);
   await rm(blob, { force: true });
 } finally {
-  api.close();
+  await api.close();
 }
 
 const size = (await stat(output)).size;
@@ -105,17 +106,26 @@ async function startTrainingApi() {
   const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-build-'));
   await writeFile(path.join(dir, 'secret'), 'geo-hook build: training secret, never used elsewhere\n', { mode: 0o600 });
   const config = path.join(dir, 'config.json');
+  const fifo = path.join(dir, 'stdin');
+  execFileSync('mkfifo', [fifo]);
   await writeFile(config, JSON.stringify({ apiUrl: `http://127.0.0.1:${server.address().port}`, secretFile: path.join(dir, 'secret'), logFile: path.join(dir, 'hook.log'), timeout: 20 }));
   return {
-    /** A hook run as git starts one: a config file, the push's environment and its ref updates, PATH only. */
-    runHook: (file, args, extraEnv = {}) =>
-      new Promise((resolve, reject) => {
-        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', GEO_HOOK_CONFIG: config, GL_ID: 'key-1', GL_REPOSITORY: 'project-1', GEO_NODE_ID: '2', CORRELATION_ID: 'build', ...extraEnv };
-        const child = execFile(file, args, { env, timeout: 60_000, encoding: 'utf8' }, (error, _stdout, stderr) =>
-          error ? reject(new Error(`${path.basename(file)} ${args.at(-1)} failed in the build: ${error.message}\n${stderr}`)) : resolve(stderr),
-        );
-        child.stdin.end(TRAINING_INPUT);
-      }),
+    /** A hook run as git starts one: a config file, the push's environment, its ref updates in a pipe written and closed; PATH only. */
+    runHook: async (file, args, extraEnv = {}) => {
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', GEO_HOOK_CONFIG: config, GL_ID: 'key-1', GL_REPOSITORY: 'project-1', GEO_NODE_ID: '2', CORRELATION_ID: 'build', ...extraEnv };
+      // A FIFO opened at both ends is a pipe, as git's: the reader first, without blocking; the writer fills it and closes.
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writer = openSync(fifo, constants.O_WRONLY);
+      writeSync(writer, TRAINING_INPUT);
+      closeSync(writer);
+      const child = spawn(file, args, { env, stdio: [reader, 'ignore', 'pipe'], timeout: 60_000 });
+      closeSync(reader);
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+      const [code, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+      if (code !== 0) throw new Error(`${path.basename(file)} ${args.at(-1)} failed in the build (${signal ?? `status ${code}`}):\n${stderr}`);
+      return stderr;
+    },
     close: () => {
       server.close();
       return rm(dir, { recursive: true, force: true });

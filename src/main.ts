@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ExitStatus, UsageError, isGeoHookError } from './errors.js';
 import { errorLine, internalError } from './messages.js';

@@ -32,7 +32,7 @@ export function postReceiveCommand(shell: Shell): CommandModule {
 
 /** The hook's shell: wires the process's streams, files and clock into runPostReceive. */
 export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlags): Promise<void> {
-  const [{ runPostReceive, MAX_STDIN_BYTES }, { readStdin }, { sendRequest }, { appendLogLineSafely, readFileSafely }, { readConfigFile }, { VERSION }] = await Promise.all([
+  const [{ runPostReceive, MAX_STDIN_BYTES }, { readAllStdin }, { sendRequest }, { appendLogLineSafely, readFileSafely }, { readConfigFile }, { VERSION }] = await Promise.all([
     import('../hook/runPostReceive.js'),
     import('../hook/readStdin.js'),
     import('../hook/sendRequest.js'),
@@ -69,7 +69,7 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     readStdin: async () => {
       reading = true;
       try {
-        return await readStdin(() => shell.stdin, MAX_STDIN_BYTES);
+        return await readAllStdin(() => shell.stdin, MAX_STDIN_BYTES);
       } finally {
         reading = false;
       }

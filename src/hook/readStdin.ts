@@ -18,7 +18,7 @@ interface Received {
  * where the deadline still applies: a blocking read, in this thread or the
  * pool's, would hold the process even past its deadline.
  */
-export async function readStdin(openStream: () => NodeJS.ReadableStream, maxBytes: number): Promise<string> {
+export async function readAllStdin(openStream: () => NodeJS.ReadableStream, maxBytes: number): Promise<string> {
   const received: Received = { chunks: [], size: 0 };
   const ended = readPipeNow(received, maxBytes);
   if (!ended) {
