@@ -41,6 +41,7 @@ export function checkCommand(shell: Shell): CommandModule {
         self: shell.self,
         version: VERSION,
         runtimeVersion: shell.nodeVersion,
+        codeCache: shell.codeCache,
         now: Date.now,
         send: sendRequest,
       });

@@ -3,6 +3,7 @@ import { access, open, readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/options.js';
+import type { CodeCacheState } from '../executable/hookAsset.js';
 import { resolveConfig, type ConfigSources } from '../config/resolveConfig.js';
 import { GeoHookError } from '../errors.js';
 import { buildCheckRequest } from '../hook/buildRequest.js';
@@ -12,7 +13,7 @@ import type { ApiRequest } from '../hook/buildRequest.js';
 import { type ApiUrl, parseApiUrl } from '../shared/apiUrl.js';
 import { JWT_LEEWAY_SECONDS, secretFromFile } from '../shared/jwt.js';
 import { readHookScript, shellQuote } from './hookScript.js';
-import { judgeRuntime } from './nodeSupport.js';
+import { judgeCodeCache, judgeRuntime } from './nodeSupport.js';
 import { fileProblem } from '../shared/fileProblem.js';
 
 export interface CheckResult {
@@ -29,6 +30,8 @@ export interface CheckInputs {
   readonly version: string;
   /** The Node.js geo-hook runs on (process.version). */
   readonly runtimeVersion: string;
+  /** Whether V8 took the single executable's code cache in this process. */
+  readonly codeCache: CodeCacheState;
   readonly now: () => number;
   readonly send: (request: ApiRequest, options: SendOptions) => Promise<SendResult>;
 }
@@ -42,6 +45,8 @@ export async function checkInstallation(inputs: CheckInputs): Promise<CheckResul
   const add = (result: CheckResult) => results.push(result);
   // Said first, and never a failure: the hook still works on an old runtime.
   add(judgeRuntime(inputs.runtimeVersion, inputs.now()));
+  const codeCache = judgeCodeCache(inputs.codeCache);
+  if (codeCache) add(codeCache);
   let config: Config;
   try {
     config = resolveConfig(inputs.sources);

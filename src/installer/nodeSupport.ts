@@ -1,3 +1,5 @@
+import type { CodeCacheState } from '../executable/hookAsset.js';
+
 /**
  * When each Node.js release line stops getting security releases
  * (nodejs.org's release schedule). A hook that runs on every push must not
@@ -24,4 +26,20 @@ export function judgeRuntime(version: string, now: number): RuntimeSupport {
     return { status: 'warn', what: `runtime node ${version}: past its end of life (${end}), no security releases`, fix: 'rebuild geo-hook on a supported Node LTS (npm run build) and install that executable' };
   }
   return { status: 'ok', what: `runtime node ${version} (supported until ${end})` };
+}
+
+/**
+ * Whether V8 took the executable's code cache, in this process. A runtime
+ * started with V8 flags that change its code (NODE_OPTIONS=--jitless, say)
+ * refuses it: the hook still works, but compiles its code again on every
+ * push. Nothing to say for geo-hook run by node, which carries no cache.
+ */
+export function judgeCodeCache(state: CodeCacheState): RuntimeSupport | undefined {
+  if (state === 'none') return undefined;
+  if (state === 'accepted') return { status: 'ok', what: "the executable's V8 code cache is accepted: the hook starts without compiling" };
+  return {
+    status: 'warn',
+    what: "the executable's V8 code cache is refused: every hook run compiles its code again (about 20 ms of each push)",
+    fix: 'run geo-hook without V8 flags in NODE_OPTIONS (where git runs the hook, too), or rebuild it on this runtime',
+  };
 }

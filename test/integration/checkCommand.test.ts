@@ -25,8 +25,18 @@ test('a good installation: every check ok, exit 0', async () => {
       // The runtime: the tests run on the pinned Node 24 (npm test), the executable embeds it.
       assert.match(result.stdout, /^ok {4}runtime node v24\.\d+\.\d+ \(supported until 2028-04-30\)$/m);
       assert.match(result.stdout, /clock agrees with the API's|clock is [01] s/);
+      // The single executable says whether V8 took its code cache; node running the bundle has none to speak of.
+      if (process.env.GEO_HOOK_TEST_TARGET === 'sea') assert.match(result.stdout, /^ok {4}the executable's V8 code cache is accepted/m);
+      else assert.not.match(result.stdout, /code cache/);
       assert.match(result.stdout, /a\.git: the hook is installed, executable, and runs this geo-hook/);
       assert.not.match(result.stdout, /check-secret/);
+
+      if (process.env.GEO_HOOK_TEST_TARGET === 'sea') {
+        // A V8 flag that changes the code V8 makes: the cache is refused, a warning (not a failure), the check still passes.
+        const jitless = await runGeoHook(['check', '--config', config, bare], { env: { NODE_OPTIONS: '--jitless' } });
+        assert.is(jitless.code, 0, jitless.stdout);
+        assert.match(jitless.stdout, /^warn {2}the executable's V8 code cache is refused: every hook run compiles its code again \(about 20 ms of each push\)\n +→ run geo-hook without V8 flags in NODE_OPTIONS/m);
+      }
 
       await writeFile(path.join(dir, 'other'), 'another-installation');
       await chmod(path.join(dir, 'other'), 0o644);
