@@ -39,6 +39,6 @@ export function claimsAt(nowSeconds: number): JwtClaims {
 export function signJwt(claims: JwtClaims, secret: string): string {
   const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
   const payload = base64url(JSON.stringify(claims));
-  const signature = base64url(hmac(sha256, Buffer.from(secret, 'utf8'), Buffer.from(`${header}.${payload}`, 'utf8')));
+  const signature = base64url(hmac(sha256, Buffer.from(secret), Buffer.from(`${header}.${payload}`)));
   return `${header}.${payload}.${signature}`;
 }

@@ -19,8 +19,29 @@ test('past its end of life: a warning that says what to do', () => {
   assert.is(judgeRuntime('v24.0.0', at('2028-05-01')).status, 'warn');
 });
 
+test('every LTS line with its end of life, from nodejs.org\'s release schedule', () => {
+  const ends: Array<[string, string]> = [
+    ['v18.20.8', '2025-04-30'],
+    ['v20.20.2', '2026-04-30'],
+    ['v22.22.0', '2027-04-30'],
+    ['v24.21.0', '2028-04-30'],
+    ['v26.10.0', '2029-04-30'],
+  ];
+  for (const [version, end] of ends) assert.equal(judgeRuntime(version, at('2024-01-01')), { status: 'ok', what: `runtime node ${version} (supported until ${end})` });
+});
+
+test('a version without its v is read the same; one with anything before it is not a version', () => {
+  assert.is(judgeRuntime('24.21.0', at('2026-11-25')).status, 'ok');
+  assert.is(judgeRuntime('x24.21.0', at('2026-11-25')).status, 'warn');
+});
+
 test('a line it does not know (odd, or newer than the table): a warning', () => {
   for (const version of ['v23.1.0', 'v99.0.0', 'garbage']) assert.is(judgeRuntime(version, at('2026-11-25')).status, 'warn', version);
+  assert.equal(judgeRuntime('v23.1.0', at('2026-11-25')), {
+    status: 'warn',
+    what: 'runtime node v23.1.0: not a long-term support line geo-hook knows',
+    fix: 'build geo-hook on a Node LTS (npm run build embeds the pinned one)',
+  });
 });
 
 test('the code cache: accepted is ok, refused a warning with its fix, and nothing to say without one', () => {
