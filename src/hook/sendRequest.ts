@@ -123,46 +123,37 @@ function timedOut(request: ApiRequest, seconds: number): ApiError {
   return new ApiError(`the API at ${request.displayUrl} did not answer within ${seconds} s`, 'ETIMEDOUT');
 }
 
+/** Why the API could not be reached, in words, by system error code (a Map: no code can hit Object's own keys). */
+const UNREACHABLE = new Map([
+  ['ECONNREFUSED', 'connection refused (is it running?)'],
+  ['ENOENT', 'the socket does not exist'],
+  ['EACCES', 'permission denied on the socket'],
+  ['ENOTFOUND', 'the host name does not resolve'],
+  ['EAI_AGAIN', 'the host name could not be resolved now (DNS)'],
+  ['EHOSTUNREACH', 'no route to the host'],
+  ['ENETUNREACH', 'no route to the host'],
+  ['EPROTO', 'the TLS handshake failed: is it https:// on that port, or plain http://?'],
+  ['EADDRNOTAVAIL', 'the address is not one this machine can connect from or to'],
+  ['ENOTSOCK', 'the path is not a socket'],
+  ['EISDIR', 'the socket path is a folder'],
+  ['EMFILE', 'too many files are open on this machine'],
+  ['ENFILE', 'too many files are open on this machine'],
+]);
+
+/** A connection that was made and then lost. */
+const BROKE_OFF = new Set(['ERR_GOT_REQUEST_ERROR', 'ERR_READING_RESPONSE_STREAM', 'EPIPE', 'ECONNABORTED']);
+
 /** One line for the pusher, naming what went wrong in words. */
 export function describeFailure(error: unknown, request: ApiRequest, totalSeconds: number): ApiError {
   if (error instanceof ApiError) return error;
   const code = errorCode(error);
   const at = `the API at ${request.displayUrl}`;
-  const because = (text: string, errorKind = code) => new ApiError(`cannot reach ${at}: ${text}`, errorKind, undefined, error);
+  const because = (text: string) => new ApiError(`cannot reach ${at}: ${text}`, code, undefined, error);
   if (code === 'ETIMEDOUT') return new ApiError(`${at} did not answer within ${totalSeconds} s`, 'ETIMEDOUT', undefined, error);
-  switch (code) {
-    case 'ECONNREFUSED':
-      return because('connection refused (is it running?)');
-    case 'ENOENT':
-      return because('the socket does not exist');
-    case 'EACCES':
-      return because('permission denied on the socket');
-    case 'ENOTFOUND':
-      return because('the host name does not resolve');
-    case 'EAI_AGAIN':
-      return because('the host name could not be resolved now (DNS)');
-    case 'ECONNRESET':
-      return new ApiError(`${at} closed the connection before answering`, code, undefined, error);
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return because('no route to the host');
-    case 'ERR_GOT_REQUEST_ERROR':
-    case 'ERR_READING_RESPONSE_STREAM':
-    case 'EPIPE':
-    case 'ECONNABORTED':
-      return new ApiError(`${at} broke off the connection`, code, undefined, error);
-    case 'EPROTO':
-      return because('the TLS handshake failed: is it https:// on that port, or plain http://?');
-    case 'EADDRNOTAVAIL':
-      return because('the address is not one this machine can connect from or to');
-    case 'ENOTSOCK':
-      return because('the path is not a socket');
-    case 'EISDIR':
-      return because('the socket path is a folder');
-    case 'EMFILE':
-    case 'ENFILE':
-      return because('too many files are open on this machine');
-  }
+  if (code === 'ECONNRESET') return new ApiError(`${at} closed the connection before answering`, code, undefined, error);
+  if (BROKE_OFF.has(code)) return new ApiError(`${at} broke off the connection`, code, undefined, error);
+  const words = UNREACHABLE.get(code);
+  if (words !== undefined) return because(words);
   if (TLS_TRUST.test(code)) {
     return new ApiError(`cannot trust ${at}: its TLS certificate failed (${code}); set caFile to its CA`, 'ETLS', undefined, error);
   }
