@@ -4,7 +4,7 @@
 //   GEO_HOOK_BENCH_RUNS (default 41), GEO_HOOK_BENCH_SECONDS (default 10)
 //   GEO_HOOK_BENCH_ONLY=hook,profile,nginx,refs,push,throughput,memory  (some sections only)
 import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { bundleOptions } from './bundleOptions.mjs';
+import { openFilledPipe } from './filledPipe.mjs';
 import { parseLabFixture } from '../src/lab/fixtureRepositories.js';
 import { runScenario } from '../src/lab/raceScenarios.js';
 import { startLab } from '../src/lab/startLab.js';
@@ -62,12 +63,8 @@ const PIPE_BYTES = 64 * 1024;
  */
 function spawnFed(file: string, args: string[], env: Record<string, string>, input: Buffer | undefined): SpawnSyncReturns<Buffer> {
   if (!input || input.length > PIPE_BYTES) return spawnSync(file, args, { env, input: input ?? Buffer.alloc(0), maxBuffer: 64 * 1024 * 1024 });
-  // A FIFO opened at both ends is a pipe: the reader first, without blocking, then the writer, which fills it and closes.
-  const reader = openSync(PIPE_PATH, constants.O_RDONLY | constants.O_NONBLOCK);
+  const reader = openFilledPipe(PIPE_PATH, input);
   try {
-    const writer = openSync(PIPE_PATH, constants.O_WRONLY);
-    writeSync(writer, input);
-    closeSync(writer);
     return spawnSync(file, args, { env, stdio: [reader, 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   } finally {
     closeSync(reader);

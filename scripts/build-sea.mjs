@@ -8,13 +8,14 @@
 import { build } from 'esbuild';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SEA_ASSETS, bundleOptions, wrapHookBundle } from './bundleOptions.mjs';
+import { openFilledPipe } from './filledPipe.mjs';
 
 const require = createRequire(import.meta.url);
 const postjectCli = require.resolve('postject/dist/cli.js');
@@ -113,11 +114,7 @@ async function startTrainingApi() {
     /** A hook run as git starts one: a config file, the push's environment, its ref updates in a pipe written and closed; PATH only. */
     runHook: async (file, args, extraEnv = {}) => {
       const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', GEO_HOOK_CONFIG: config, GL_ID: 'key-1', GL_REPOSITORY: 'project-1', GEO_NODE_ID: '2', CORRELATION_ID: 'build', ...extraEnv };
-      // A FIFO opened at both ends is a pipe, as git's: the reader first, without blocking; the writer fills it and closes.
-      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-      const writer = openSync(fifo, constants.O_WRONLY);
-      writeSync(writer, TRAINING_INPUT);
-      closeSync(writer);
+      const reader = openFilledPipe(fifo, TRAINING_INPUT);
       const child = spawn(file, args, { env, stdio: [reader, 'ignore', 'pipe'], timeout: 60_000 });
       closeSync(reader);
       let stderr = '';

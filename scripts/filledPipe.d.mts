@@ -1,0 +1,1 @@
+export declare function openFilledPipe(fifo: string, input: string | Uint8Array): number;
