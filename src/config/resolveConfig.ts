@@ -72,7 +72,8 @@ function readConfigFile(filePath: string, text: string): Partial<Record<ConfigKe
   }
   if (!isRecord(json)) throw new UsageError(`config file ${filePath} must hold a JSON object`, 'ECONFIG');
   for (const key of Object.keys(json)) {
-    if (!(key in OPTIONS)) {
+    // Own keys only: `key in OPTIONS` would take "constructor" or "__proto__" from Object's prototype.
+    if (!Object.hasOwn(OPTIONS, key)) {
       const hint = suggest(key);
       throw new UsageError(`config file ${filePath}: unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`, 'ECONFIG');
     }

@@ -12,6 +12,7 @@ import { type Env, type PushContext, readHookEnv } from './readHookEnv.js';
 import { renderMessages } from './renderMessages.js';
 import type { SendOptions, SendResult } from './sendRequest.js';
 import type { ApiRequest } from './buildRequest.js';
+import { limitShown } from './limitShown.js';
 import { showControls } from './showControls.js';
 import { MAX_POST_RECEIVE_BYTES, mebibytes } from '../shared/limits.js';
 import { MAX_CA_BYTES, MAX_SECRET_BYTES } from './readBounded.js';
@@ -111,7 +112,7 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     if (caCertificate !== undefined && caCertificate.trim() === '') throw new UsageError(`CA file ${config.caFile} is empty`, 'EFILE');
     sent = await io.send(request, { deadline, caCertificate, user: config.user, password: config.password, debug });
     const reply = parseResponse(sent.answer);
-    io.writeStderr(showControls(renderMessages(reply.messages)));
+    io.writeStderr(limitShown(showControls(renderMessages(reply.messages))));
     debug(`${reply.messages.length} message(s) rendered and written`);
     if (!reply.referenceCounterDecreased) {
       io.writeStderr(errorLine(REFERENCE_COUNTER_NOT_DECREASED));

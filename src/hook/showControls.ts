@@ -3,12 +3,24 @@
  * (C0 controls but newline and tab, DEL, C1 controls) is shown in caret form
  * instead, as git itself plans to for sideband output. ESC becomes `^[`, CR
  * `^M`, DEL `^?`; a C1 control is shown as `cat -v` does, `M-^[` for U+009B.
+ * Invisible and direction-changing code points are shown as `<U+XXXX>`.
  * Text without such bytes comes back unchanged.
  */
 const TERMINAL_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/**
+ * Code points that make a terminal show other text than it holds: zero-width
+ * characters, line and paragraph separators, bidirectional embeddings,
+ * overrides and isolates (the "Trojan Source" trick), the byte-order mark.
+ * Shown as `<U+202E>` (contract section 5).
+ */
+const INVISIBLE = /[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 export function showControls(text: string): string {
-  return text.replace(TERMINAL_CONTROL, caret);
+  return text.replace(TERMINAL_CONTROL, caret).replace(INVISIBLE, codePoint);
+}
+
+function codePoint(char: string): string {
+  return `<U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 
 function caret(char: string): string {

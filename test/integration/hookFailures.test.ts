@@ -71,6 +71,35 @@ test('alert messages and control bytes as the pusher sees them', async () => {
   );
 });
 
+test('bidirectional overrides and zero-width characters reach the pusher as <U+XXXX>, after the alert is wrapped', async () => {
+  const result = await against((_, response) =>
+    json(response, 200, {
+      reference_counter_decreased: true,
+      messages: [
+        { type: 'basic', message: 'lag \u202e0 sdnoces 24\u202c\u200b\ufeff' },
+        { type: 'alert', message: 'a\u2066b' },
+      ],
+    }),
+  );
+  assert.is(result.code, 0);
+  // The alert is wrapped and centred on its real bytes (a⁦b is 5 bytes: 33 spaces), then the code point is shown.
+  assert.is(result.stderr, `\nlag <U+202E>0 sdnoces 24<U+202C><U+200B><U+FEFF>\n\n\n${RULE}\n\n${' '.repeat(33)}a<U+2066>b\n\n${RULE}\n\n`);
+});
+
+test('a reply of 33,000 empty alerts (just under its 1 MiB) shows the pusher 64 KiB and one line saying how much more there was', async () => {
+  const messages = Array.from({ length: 33_000 }, () => ({ type: 'alert', message: '' }));
+  const result = await against((_, response) => json(response, 200, { reference_counter_decreased: true, messages }));
+  assert.is(result.code, 0, result.stderr);
+  // Each empty alert renders as 1 + 72 + 2 + 36 + 2 + 72 + 2 = 187 bytes (section 5): 6,171,000 bytes in all.
+  const whole = 187 * 33_000;
+  const bytes = Buffer.byteLength(result.stderr);
+  assert.ok(bytes <= 65_536 + 60, `${bytes} bytes shown`);
+  const left = Number(/\n\((\d+) more bytes of messages not shown\)\n$/.exec(result.stderr)?.[1]);
+  const shown = bytes - Buffer.byteLength(`(${left} more bytes of messages not shown)\n`);
+  assert.ok(shown <= 65_536 && shown > 65_536 - 187, String(shown));
+  assert.is(shown + left, whole);
+});
+
 test('reference_counter_decreased false: messages, then one line, exit 3', async () => {
   const result = await against((_, response) =>
     json(response, 200, { reference_counter_decreased: false, messages: [{ type: 'basic', message: 'hello' }] }),

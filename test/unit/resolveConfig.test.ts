@@ -65,6 +65,10 @@ test('a password is never echoed back', () => {
 test('unknown keys and bad JSON in the file', () => {
   rejects(() => resolveConfig({ flags: {}, env: {}, file: file({ apiURL: 'http://x' }) }), /unknown key "apiURL" \(did you mean "apiUrl"\?\)/);
   rejects(() => resolveConfig({ flags: {}, env: {}, file: file({ frobnicate: 1 }) }), /unknown key "frobnicate"$/);
+  // Keys every object inherits are still unknown keys of the file.
+  for (const key of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__']) {
+    rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: `{"${key}": "x"}` } }), new RegExp(`unknown key "${key}"`));
+  }
   rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: 'c.json', text: '{"timeout": 5,' } }), /c.json is not valid JSON/);
   rejects(() => resolveConfig({ flags: {}, env: {}, file: file([1]) }), /must hold a JSON object/);
 });
