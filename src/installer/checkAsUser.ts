@@ -5,6 +5,19 @@ import { UsageError } from '../errors.js';
 const CHECK_AS_USER_MS = 60_000;
 
 /**
+ * What the other user is given of root's environment: runuser keeps it all,
+ * and root's may hold tokens that user must never see. The check needs only
+ * these.
+ */
+export function environmentForUser(env: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (name === 'PATH' || name === 'HOME' || name === 'LANG' || name.startsWith('GEO_HOOK_'))) kept[name] = value;
+  }
+  return kept;
+}
+
+/**
  * `check --as-user git`: the same check run again as the user git runs the
  * hook as (runuser, so that user's own groups), because which files that
  * user can read is what decides whether pushes work, not what root can.
@@ -22,7 +35,7 @@ export async function checkAsUser(
     throw new UsageError(`only root can check as another user: run it as root (sudo geo-hook check --as-user ${user} …) or as ${user} itself`, 'EUSAGE');
   }
   return new Promise((resolve, reject) => {
-    const child = spawn('runuser', ['-u', user, '--', ...self, 'check', ...args], { env: { ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('runuser', ['-u', user, '--', ...self, 'check', ...args], { env: environmentForUser(env), stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), CHECK_AS_USER_MS);
     let stderr = '';
     child.stdout.pipe(out.stdout, { end: false });

@@ -1,10 +1,11 @@
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { json, startFakeApi } from '../helpers/fakeApi.js';
 import { FIXTURES, geoHookAsNobody, runGeoHook, startServe, withTempDir, writeSecret } from '../helpers/geoHook.js';
 import { makeBareRepository } from '../helpers/repositories.js';
+import { findTool } from '../helpers/tools.js';
 
 test('a good installation: every check ok, exit 0', async () => {
   await withTempDir(async (dir) => {
@@ -142,6 +143,19 @@ test('--as-user: the check runs as the user git runs the hook as, and finds the 
       assert.match(asNobody.stdout, new RegExp(`^FAIL  secret file ${secretFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read by this user \\(permission denied\\)$`, 'm'));
       const json = await runGeoHook(['check', '--as-user', 'nobody', '--json'], { env, command });
       assert.is((JSON.parse(json.stdout) as { user: string }).user, 'nobody');
+      // runuser keeps the environment it is given: the check gives it only PATH, HOME, LANG and GEO_HOOK_*.
+      // A runuser first on PATH writes down what it was given, then is the real one.
+      const spy = path.join(dir, 'spy');
+      await mkdir(spy);
+      await writeFile(path.join(spy, 'runuser'), `#!/bin/sh\nenv > ${path.join(dir, 'runuser-env')}\nexec ${findTool('runuser')} "$@"\n`, { mode: 0o755 });
+      const spied = await runGeoHook(['check', '--as-user', 'nobody'], {
+        env: { ...env, PATH: `${spy}:${process.env.PATH}`, ROOT_ONLY_TOKEN: 'root-only-4b1d', LANG: 'C.UTF-8', GEO_HOOK_TIMEOUT: '7' },
+        command,
+      });
+      assert.is(spied.code, 1, spied.stdout + spied.stderr);
+      const given = (await readFile(path.join(dir, 'runuser-env'), 'utf8')).trim().split('\n').map((line) => line.split('=')[0]!).sort();
+      assert.equal(given.filter((name) => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(name)), ['GEO_HOOK_API_URL', 'GEO_HOOK_SECRET_FILE', 'GEO_HOOK_TIMEOUT', 'HOME', 'LANG', 'PATH']);
+      assert.not.match(await readFile(path.join(dir, 'runuser-env'), 'utf8'), /root-only-4b1d/);
       const unknown = await runGeoHook(['check', '--as-user', 'no-such-user-here'], { env, command });
       assert.equal([unknown.code, unknown.stdout], [2, '']);
       assert.match(unknown.stderr, /^geo-hook: cannot run the check as no-such-user-here: user no-such-user-here does not exist/);
