@@ -5,6 +5,7 @@ import { deployConfigCommand } from './commands/deployConfig.js';
 import { installCommand } from './commands/install.js';
 import { labCommand } from './commands/lab.js';
 import { postReceiveCommand } from './commands/postReceive.js';
+import { repositoryFilesCommand } from './commands/repositoryFiles.js';
 import { serveCommand } from './commands/serve.js';
 import { uninstallCommand } from './commands/uninstall.js';
 import { UsageError } from './errors.js';
@@ -24,6 +25,7 @@ export async function runCli(shell: Shell): Promise<void> {
     .command(labCommand(shell))
     .command(demoCommand(shell))
     .command(deployConfigCommand(shell))
+    .command(repositoryFilesCommand(shell))
     .completion('completion', 'print a shell completion script (bash, zsh): geo-hook completion >> ~/.bashrc')
     .demandCommand(1, 'name a command')
     // Flags are read by their own names; camelCase copies would only double every error.

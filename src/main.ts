@@ -2,6 +2,7 @@ import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ExitStatus, UsageError, isGeoHookError } from './errors.js';
+import { showControls } from './hook/showControls.js';
 import { errorLine, internalError } from './messages.js';
 import type { CodeCacheState } from './executable/hookAsset.js';
 import type { Shell } from './shell.js';
@@ -75,12 +76,13 @@ function invokedAsHook(): boolean {
 
 function report(error: unknown, env: NodeJS.ProcessEnv): void {
   if (isGeoHookError(error)) {
-    process.stderr.write(errorLine(error.message));
+    // A message can carry a name from disk or from the command line: never raw onto a terminal.
+    process.stderr.write(showControls(errorLine(error.message)));
     process.exitCode = error.exitStatus;
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(errorLine(internalError(message, VERSION, process.versions.node)));
+  process.stderr.write(showControls(errorLine(internalError(message, VERSION, process.versions.node))));
   if (/^(?:1|true)$/.test(env.GEO_HOOK_VERBOSE ?? '') && error instanceof Error && error.stack) {
     process.stderr.write(`${error.stack}\n`);
   }

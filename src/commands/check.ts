@@ -28,11 +28,12 @@ export function checkCommand(shell: Shell): CommandModule {
         shell.setExitCode(await checkAsUser(asUser, shell.self, args, shell.env, shell));
         return;
       }
-      const [{ checkInstallation, renderCheckResults }, { sendRequest }, { readConfigFile }, { VERSION }] = await Promise.all([
+      const [{ checkInstallation, renderCheckResults }, { sendRequest }, { readConfigFile }, { VERSION }, { jsonForTerminal, showControls }] = await Promise.all([
         import('../installer/checkInstallation.js'),
         import('../hook/sendRequest.js'),
         import('./readConfigFile.js'),
         import('../version.js'),
+        import('../hook/showControls.js'),
       ]);
       const flags = pickFlags(argv, HOOK_KEYS);
       const results = await checkInstallation({
@@ -46,7 +47,8 @@ export function checkCommand(shell: Shell): CommandModule {
         send: sendRequest,
       });
       const failed = results.some((result) => result.status === 'fail');
-      shell.stdout.write(argv.json === true ? `${JSON.stringify({ ok: !failed, user: runningUser(), results })}\n` : renderCheckResults(results));
+      // Names from disk (a repository's folder, the command in its hook) can hold terminal escapes: never raw.
+      shell.stdout.write(argv.json === true ? `${jsonForTerminal({ ok: !failed, user: runningUser(), results })}\n` : showControls(renderCheckResults(results)));
       shell.setExitCode(failed ? 1 : 0);
     },
   };

@@ -45,9 +45,10 @@ export function withTargets(yargs: Argv) {
 
 /** Shared by install and uninstall: progress on a terminal, a line per repository, a summary always. */
 export async function runInstaller(shell: Shell, action: 'install' | 'uninstall', args: InstallerArgs): Promise<void> {
-  const [{ installHooks, resultLine, summarise }, { hookScript }] = await Promise.all([
+  const [{ installHooks, resultLine, summarise }, { hookScript }, { showControls }] = await Promise.all([
     import('../installer/installHooks.js'),
     import('../installer/hookScript.js'),
+    import('../hook/showControls.js'),
   ]);
   let script: string | undefined;
   if (action === 'install') {
@@ -57,12 +58,12 @@ export async function runInstaller(shell: Shell, action: 'install' | 'uninstall'
       const { validateHookConfig } = await import('../installer/validateHookConfig.js');
       const problem = await validateHookConfig(configFile);
       if (problem !== undefined && args.force !== true) throw new UsageError(`${problem}: nothing was installed (fix it, or --force to install anyway)`, 'ECONFIG');
-      if (problem !== undefined) shell.stderr.write(`geo-hook: warning: ${problem}: installing anyway (--force)\n`);
+      if (problem !== undefined) shell.stderr.write(showControls(`geo-hook: warning: ${problem}: installing anyway (--force)\n`));
     }
     const { judgeHookCommand } = await import('../installer/hookCommand.js');
     const judged = await judgeHookCommand(shell.self);
     if (judged.refusals.length > 0 && args.force !== true) throw new UsageError(judged.refusals[0]!, 'EUNSTABLE');
-    for (const line of [...judged.refusals, ...judged.warnings]) shell.stderr.write(`geo-hook: warning: ${line}\n`);
+    for (const line of [...judged.refusals, ...judged.warnings]) shell.stderr.write(showControls(`geo-hook: warning: ${line}\n`));
     script = hookScript(shell.self, configFile);
   }
   const progress = shell.stderr.isTTY === true;
@@ -71,10 +72,11 @@ export async function runInstaller(shell: Shell, action: 'install' | 'uninstall'
     recursive: args.recursive,
     script,
     dryRun: args.dryRun,
+    self: shell.self,
     onResult: (result, count) => {
       if (progress) shell.stderr.write('\r\x1b[K');
       // Many repositories: lines only for what changed or failed; the summary counts the rest.
-      if (result.outcome !== 'unchanged' || !args.recursive) shell.stdout.write(`${resultLine(result, args.dryRun)}\n`);
+      if (result.outcome !== 'unchanged' || !args.recursive) shell.stdout.write(`${showControls(resultLine(result, args.dryRun))}\n`);
       if (progress) shell.stderr.write(`${action}: ${count} repositories…`);
     },
   });

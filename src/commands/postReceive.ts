@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { MAX_TIMEOUT_SECONDS, OPTIONS } from '../config/options.js';
+import { showControls } from '../hook/showControls.js';
 import type { Shell } from '../shell.js';
 import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
 
@@ -57,7 +58,7 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     configFile = await readConfigFile(flags, shell.env, configWaitMs(flags, shell.env), onGiveUp);
   } catch (error) {
     if (!gaveUp) throw error;
-    shell.stderr.write(`geo-hook: ${(error as Error).message}\n`);
+    shell.stderr.write(showControls(`geo-hook: ${(error as Error).message}\n`));
     return shell.exitNow(2);
   }
   const status = await runPostReceive({

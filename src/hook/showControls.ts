@@ -29,3 +29,11 @@ function caret(char: string): string {
   if (code >= 0x80) return `M-^${String.fromCharCode(code - 0x40)}`;
   return `^${String.fromCharCode(code + 0x40)}`;
 }
+
+/** What JSON.stringify leaves raw that a terminal would act on (DEL, C1 controls, the code points above). */
+const RAW_IN_JSON = /[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/** JSON for a terminal: the same value, with every such character written as a \\u escape. */
+export function jsonForTerminal(value: unknown): string {
+  return JSON.stringify(value).replace(RAW_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -15,6 +15,7 @@ import { JWT_LEEWAY_SECONDS, secretFromFile } from '../shared/jwt.js';
 import { readHookScript, shellQuote } from './hookScript.js';
 import { judgeCodeCache, judgeRuntime } from './nodeSupport.js';
 import { fileProblem } from '../shared/fileProblem.js';
+import { MAX_REPOSITORY_FILE_BYTES, RepositoryRefusal, kindOf, lstatOrNothing, readSmallFile } from './repositoryPaths.js';
 
 export interface CheckResult {
   readonly status: 'ok' | 'warn' | 'fail';
@@ -180,8 +181,12 @@ async function checkRepositories(inputs: CheckInputs): Promise<CheckResult[]> {
   const expected = inputs.self.map(shellQuote).join(' ');
   for (const repository of inputs.repositories) {
     const hook = path.join(repository, 'hooks', 'post-receive');
-    const script = await readFile(hook, 'utf8').catch(() => undefined);
-    const installed = script === undefined ? undefined : readHookScript(script);
+    const read = await readInstalledHook(repository);
+    if (typeof read === 'object') {
+      results.push({ status: 'fail', what: `${repository}: ${read.refused}`, fix: 'look at what is there: geo-hook reads no link, FIFO or device in a repository' });
+      continue;
+    }
+    const installed = read === undefined ? undefined : readHookScript(read);
     if (!installed) {
       results.push({ status: 'fail', what: `${repository}: geo-hook is not installed`, fix: `geo-hook install ${shellQuote(repository)}` });
       continue;
@@ -202,6 +207,29 @@ async function checkRepositories(inputs: CheckInputs): Promise<CheckResult[]> {
     results.push({ status: 'ok', what: `${repository}: the hook is installed, executable, and runs this geo-hook` });
   }
   return results;
+}
+
+/**
+ * hooks/post-receive's text, read as install reads a repository: hooks/ a
+ * real folder, the hook opened without following a link or waiting on a
+ * FIFO, at most a small file's size. Check only reads, and what it reads
+ * decides nothing but its own words, so this is enough even as root.
+ */
+async function readInstalledHook(repository: string): Promise<string | undefined | { refused: string }> {
+  try {
+    const hooks = await lstatOrNothing(path.join(repository, 'hooks'));
+    if (hooks === undefined) return undefined;
+    if (!hooks.isDirectory()) return { refused: `hooks is ${kindOf(hooks)}, not a folder` };
+    const hook = await lstatOrNothing(path.join(repository, 'hooks', 'post-receive'));
+    if (hook === undefined) return undefined;
+    if (hook.isSymbolicLink()) return { refused: 'hooks/post-receive is a symbolic link: not the script geo-hook install writes' };
+    if (!hook.isFile()) return { refused: `hooks/post-receive is ${kindOf(hook)}, not a hook` };
+    if (hook.size > MAX_REPOSITORY_FILE_BYTES) return undefined;
+    return await readSmallFile(path.join(repository, 'hooks', 'post-receive'));
+  } catch (error) {
+    if (error instanceof RepositoryRefusal) return { refused: error.message.replace(`${repository}/`, '') };
+    return undefined;
+  }
 }
 
 export function renderCheckResults(results: readonly CheckResult[]): string {

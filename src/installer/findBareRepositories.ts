@@ -1,16 +1,17 @@
 import { opendir } from 'node:fs/promises';
 import path from 'node:path';
-import { isBareRepository } from './repositoryFiles.js';
+import { looksLikeBareRepository } from './repositoryFiles.js';
 
 /**
  * Every bare repository under a folder, depth first, without following
- * symlinks and without looking inside a repository once found.
+ * symlinks (a folder is entered only when its directory entry says it is
+ * one) and without looking inside a repository once found.
  */
 export async function* findBareRepositories(root: string): AsyncGenerator<string> {
   const pending = [root];
   while (pending.length > 0) {
     const dir = pending.pop()!;
-    if (await isBareRepository(dir)) {
+    if (await looksLikeBareRepository(dir)) {
       yield dir;
       continue;
     }

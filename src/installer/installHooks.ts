@@ -1,9 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { findBareRepositories } from './findBareRepositories.js';
-import { type Plan, type Step, planInstall, planUninstall } from './planInstall.js';
-import { applySteps, inspectRepository } from './repositoryFiles.js';
+import type { Plan, Step } from './planInstall.js';
+import { type RepositoryWork, describeError, workAsOwner, workOnRepositories } from './repositoryWork.js';
 
 export interface RepositoryResult {
   readonly path: string;
@@ -21,6 +21,8 @@ export interface InstallOptions {
   readonly script: string | undefined;
   readonly dryRun: boolean;
   readonly onResult?: (result: RepositoryResult, index: number) => void;
+  /** How to run this geo-hook again, as a repository's owner (root only). */
+  readonly self?: readonly string[];
 }
 
 /** Installs (or uninstalls) in every target; one repository's failure never stops the others. */
@@ -39,34 +41,88 @@ export async function installHooks(options: InstallOptions): Promise<RepositoryR
       if (kind !== 'folder') throw new UsageError(`${resolved} is not a folder (--recursive takes folders that hold repositories): nothing was changed`, 'ENOTARGET');
     }
   }
+  const batch = new OwnerBatches(options, record);
   for (const target of options.targets) {
     const resolved = path.resolve(target);
     if (!options.recursive) {
-      record(await installOne(resolved, options));
+      // A repository named on the command line is the operator's choice: a link to it is followed, once, here.
+      await batch.add(await realpath(resolved).catch(() => resolved));
       continue;
     }
     let found = 0;
     for await (const repository of findBareRepositories(resolved)) {
       found++;
-      record(await installOne(repository, options));
+      await batch.add(repository);
     }
+    await batch.flush();
     if (found === 0) record({ path: resolved, outcome: 'failed', note: 'no bare repository under it', folder: true });
   }
+  await batch.flush();
   return results;
 }
 
-async function installOne(repository: string, options: InstallOptions): Promise<RepositoryResult> {
-  try {
-    const state = await inspectRepository(repository);
-    const plan = options.script === undefined ? planUninstall(state) : planInstall(state, options.script);
-    if (plan.outcome === 'failed' || plan.outcome === 'unchanged') return { path: repository, outcome: plan.outcome, note: plan.note };
-    if (!options.dryRun) await applySteps(repository, plan.steps);
-    return { path: repository, outcome: plan.outcome, note: plan.note, steps: plan.steps };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (error as Error).message;
-    return { path: repository, outcome: 'failed', note: `cannot change its hooks: ${why}` };
+/**
+ * Repositories are worked on as their owner. Run by root, a repository that
+ * belongs to another user is changed by a child process running as that user
+ * (setpriv), so that nothing its owner placed there (a link, a hard link, a
+ * swapped folder) can make root write where the owner could not. Consecutive
+ * repositories of one owner share one child.
+ */
+class OwnerBatches {
+  private owner: Owner | undefined;
+  private pending: string[] = [];
+
+  constructor(
+    private readonly options: InstallOptions,
+    private readonly record: (result: RepositoryResult) => void,
+  ) {}
+
+  async add(repository: string): Promise<void> {
+    const owner = await ownerOf(repository);
+    if (typeof owner === 'string') {
+      await this.flush();
+      this.record({ path: repository, outcome: 'failed', note: owner });
+      return;
+    }
+    if (this.owner !== undefined && !sameOwner(this.owner, owner)) await this.flush();
+    this.owner = owner;
+    this.pending.push(repository);
+    if (this.pending.length >= MAX_BATCH) await this.flush();
   }
+
+  async flush(): Promise<void> {
+    const [owner, repositories] = [this.owner, this.pending];
+    this.owner = undefined;
+    this.pending = [];
+    if (owner === undefined || repositories.length === 0) return;
+    const request: RepositoryWork = { action: this.options.script === undefined ? 'uninstall' : 'install', script: this.options.script, dryRun: this.options.dryRun, repositories };
+    if (owner.asChild) await workAsOwner(this.options.self ?? [], owner, request, this.record);
+    else await workOnRepositories(request, owner.uid, this.record);
+  }
+}
+
+/** Repositories one child process works on, at most: a long sweep still shows its progress. */
+const MAX_BATCH = 200;
+
+interface Owner {
+  readonly uid: number;
+  readonly gid: number;
+  /** Root working on another user's repository: done by a child process as that user. */
+  readonly asChild: boolean;
+}
+
+async function ownerOf(repository: string): Promise<Owner | string> {
+  try {
+    const info = await lstat(repository);
+    if (!info.isDirectory()) return info.isSymbolicLink() ? 'it is a symbolic link, not a folder' : 'not a bare repository';
+    return { uid: info.uid, gid: info.gid, asChild: process.getuid?.() === 0 && info.uid !== 0 };
+  } catch (error) {
+    return `cannot change its hooks: ${describeError(error)}`;
+  }
+}
+
+function sameOwner(a: Owner, b: Owner): boolean {
+  return a.uid === b.uid && a.gid === b.gid && a.asChild === b.asChild;
 }
 
 /** The closing summary, always printed: repositories by outcome, and the folders where none was found. */
