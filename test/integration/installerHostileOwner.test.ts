@@ -131,7 +131,9 @@ test('FIFOs and /dev/zero where files should be: install and check end at once w
       await rm(path.join(r, 'config'));
       execFileSync('mkfifo', [path.join(r, 'config')]);
     });
-    const fifoHook = await nobodysRepository(site, 'fifo-hook.git', async (r) => execFileSync('mkfifo', [path.join(r, 'hooks/post-receive')]));
+    const fifoHook = await nobodysRepository(site, 'fifo-hook.git', async (r) => {
+      execFileSync('mkfifo', [path.join(r, 'hooks/post-receive')]);
+    });
     const zero = await nobodysRepository(site, 'zero.git', async (r) => symlink('/dev/zero', path.join(r, 'hooks/geo-hook.json')));
     const good = await nobodysRepository(site, 'good.git');
 

@@ -55,7 +55,7 @@ test('Sentinel URLs that cannot work are refused, saying why', () => {
     ['redis+sentinel://h:70000/geo', 'sentinel address "h:70000" is not host:port'],
     ['redis+sentinel://h:0/geo', 'sentinel address "h:0" is not host:port'],
     ['redis+sentinel://h:x/geo', 'sentinel address "h:x" is not host:port'],
-    ['redis+sentinel://h:1/geo?db=2', 'unknown parameter "db" in a redis+sentinel:// URL (known: sentinelPassword)'],
+    ['redis+sentinel://h:1/geo?db=2', 'unknown parameter "db" in a redis+sentinel:// URL (known: sentinelPassword, allowMasters)'],
     ['redis+sentinel://h:1/geo?a?b', 'a redis+sentinel:// URL has one "?"'],
     ['redis+sentinel://:%zz@h:1/geo', 'the user or password in a redis+sentinel:// URL is not valid percent-encoding'],
     ['redis+sentinel://%zz:pw@h:1/geo', 'the user or password in a redis+sentinel:// URL is not valid percent-encoding'],
@@ -86,6 +86,25 @@ test('redactUrl: userinfo and sentinelPassword hidden, the rest kept', () => {
   assert.is(redactUrl('redis://host/?password=x&db=1'), 'redis://host/?password=***&db=1');
   // Every URL in a text, not only one at its start.
   assert.is(redactUrl('from ftp://a:b@h to redis://:c@r'), 'from ftp://a:***@h to redis://:***@r');
+});
+
+test('allowMasters: the addresses a master may have, Redis\'s port by default', () => {
+  assert.equal(parseRedisTarget('redis+sentinel://s1:26379,s2:26379/geo?allowMasters=10.0.0.5:6380,10.0.0.6,[::1]:7000&sentinelPassword=x'), {
+    kind: 'sentinel',
+    sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }],
+    name: 'geo',
+    sentinelPassword: 'x',
+    allowMasters: [{ host: '10.0.0.5', port: 6380 }, { host: '10.0.0.6', port: 6379 }, { host: '::1', port: 7000 }],
+  });
+  for (const [url, error] of [
+    ['redis+sentinel://h:1/geo?allowMasters=', 'allowMasters must be host:port[,host:port…]'],
+    ['redis+sentinel://h:1/geo?allowMasters', 'allowMasters must be host:port[,host:port…]'],
+    ['redis+sentinel://h:1/geo?allowMasters=a:1,,b:2', 'allowMasters address "" is not host:port'],
+    ['redis+sentinel://h:1/geo?allowMasters=a:70000', 'allowMasters address "a:70000" is not host:port'],
+    ['redis+sentinel://h:1/geo?allowMasters=a%zz', 'allowMasters must be host:port[,host:port…]'],
+  ] as const) {
+    assert.equal(parseRedisTarget(url), { error }, url);
+  }
 });
 
 test.run();

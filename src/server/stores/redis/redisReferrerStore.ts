@@ -1,6 +1,20 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { parseRedisTarget } from './redisTarget.js';
+import { addressKey, parseRedisTarget } from './redisTarget.js';
 import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
+
+/**
+ * A master address a sentinel names is followed only when allowMasters has
+ * it. Thrown here, before any connection is made to it (so the Redis
+ * password is never sent there), ioredis counts it as that sentinel's
+ * failure, asks the next, and reports it as an error, which is logged.
+ */
+function refuseMastersBut(allowed: readonly { host: string; port: number }[]): (key: string) => null {
+  const keys = new Set(allowed.map(addressKey));
+  return (key) => {
+    if (!keys.has(key)) throw new Error(`a sentinel named master ${key}, which is not in the store URL's allowMasters: not followed`);
+    return null;
+  };
+}
 
 /** How long an ended client waits before it is started again. */
 const RESTART_AFTER_MS = 1000;
@@ -57,6 +71,9 @@ export class RedisReferrerStore implements ReferrerStore {
             // found by the reconnections, a demoted live one by READONLY.
             sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
             sentinelCommandTimeout: 1000,
+            // Only the sentinels of the URL: a sentinel's list of others is not taken (one that lies would add its friends).
+            updateSentinels: false,
+            ...(target.allowMasters !== undefined && { natMap: refuseMastersBut(target.allowMasters) }),
           });
     // Each different error once per outage, not once per reconnection attempt: the cause may change on the way
     // (the old master refusing, then sentinels not answering…), and the operator needs the last one.

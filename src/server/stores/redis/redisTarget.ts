@@ -2,7 +2,8 @@
  * Which Redis a store URL names (contract section 7): one Redis
  * (`redis://`, `rediss://`, handed to ioredis as they are) or a Redis watched
  * by Sentinel (`redis+sentinel://[user:password@]host:port[,host:port…]/<master name>`,
- * with the sentinels' own password as `?sentinelPassword=`). Pure: the store
+ * with the sentinels' own password as `?sentinelPassword=` and the addresses
+ * a master may have as `?allowMasters=host:port,…`). Pure: the store
  * turns the answer into a client.
  */
 export type RedisTarget =
@@ -16,10 +17,14 @@ export type RedisTarget =
       readonly username?: string;
       readonly password?: string;
       readonly sentinelPassword?: string;
+      /** The addresses a master may have (`?allowMasters=`): a sentinel naming any other is not followed. */
+      readonly allowMasters?: readonly { readonly host: string; readonly port: number }[];
     };
 
 /** Sentinel's own default port, for a host given without one. */
 export const SENTINEL_DEFAULT_PORT = 26379;
+/** Redis's default port, for a master in allowMasters given without one. */
+export const REDIS_DEFAULT_PORT = 6379;
 
 export const STORE_URL_FORMS = '"memory", redis://…, rediss://… or redis+sentinel://host:port[,host:port…]/<master name>';
 
@@ -43,7 +48,7 @@ export function parseRedisTarget(url: string): RedisTarget | { readonly error: s
   if (credentials === null) return { error: 'the user or password in a redis+sentinel:// URL is not valid percent-encoding' };
   const sentinels = [];
   for (const address of authority.slice(at + 1).split(',')) {
-    const sentinel = parseHostPort(address);
+    const sentinel = parseHostPort(address, SENTINEL_DEFAULT_PORT);
     if (sentinel === undefined) return { error: `sentinel address ${JSON.stringify(address)} is not host:port` };
     sentinels.push(sentinel);
   }
@@ -56,13 +61,19 @@ export function parseRedisTarget(url: string): RedisTarget | { readonly error: s
     ...(credentials?.username !== undefined && { username: credentials.username }),
     ...(credentials?.password !== undefined && { password: credentials.password }),
     ...(options.sentinelPassword !== undefined && { sentinelPassword: options.sentinelPassword }),
+    ...(options.allowMasters !== undefined && { allowMasters: options.allowMasters }),
   };
 }
 
-function parseHostPort(address: string): { host: string; port: number } | undefined {
+/** The key ioredis names a master by (`host:port`), for comparing with allowMasters. */
+export function addressKey(address: { readonly host: string; readonly port: number }): string {
+  return `${address.host}:${address.port}`;
+}
+
+function parseHostPort(address: string, defaultPort: number): { host: string; port: number } | undefined {
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::([0-9]{1,5}))?$/.exec(address);
   if (!match) return undefined;
-  const port = match[2] === undefined ? SENTINEL_DEFAULT_PORT : Number(match[2]);
+  const port = match[2] === undefined ? defaultPort : Number(match[2]);
   if (port < 1 || port > 65535) return undefined;
   // The pattern lets brackets stand only round the whole host: either anchor alone would do.
   // Stryker disable next-line Regex: equivalent, for that reason
@@ -78,16 +89,30 @@ function parseUserinfo(userinfo: string): { username?: string; password?: string
   return { ...(username !== '' && { username }), ...(password !== '' && { password }) };
 }
 
-function parseQuery(query: string | undefined): { sentinelPassword?: string } | { error: string } {
+type QueryOptions = { sentinelPassword?: string; allowMasters?: Array<{ host: string; port: number }> };
+
+function parseQuery(query: string | undefined): QueryOptions | { error: string } {
   if (query === undefined || query === '') return {};
-  const result: { sentinelPassword?: string } = {};
+  const result: QueryOptions = {};
   for (const pair of query.split('&')) {
     const equals = pair.indexOf('=');
     const key = equals === -1 ? pair : pair.slice(0, equals);
-    if (key !== 'sentinelPassword') return { error: `unknown parameter ${JSON.stringify(key)} in a redis+sentinel:// URL (known: sentinelPassword)` };
     const value = decodePart(equals === -1 ? '' : pair.slice(equals + 1));
-    if (value === undefined) return { error: 'sentinelPassword is not valid percent-encoding' };
-    result.sentinelPassword = value;
+    if (key === 'sentinelPassword') {
+      if (value === undefined) return { error: 'sentinelPassword is not valid percent-encoding' };
+      result.sentinelPassword = value;
+    } else if (key === 'allowMasters') {
+      if (value === undefined || value === '') return { error: 'allowMasters must be host:port[,host:port…]' };
+      const masters = [];
+      for (const address of value.split(',')) {
+        const master = parseHostPort(address, REDIS_DEFAULT_PORT);
+        if (master === undefined) return { error: `allowMasters address ${JSON.stringify(address)} is not host:port` };
+        masters.push(master);
+      }
+      result.allowMasters = masters;
+    } else {
+      return { error: `unknown parameter ${JSON.stringify(key)} in a redis+sentinel:// URL (known: sentinelPassword, allowMasters)` };
+    }
   }
   return result;
 }
