@@ -288,6 +288,7 @@ const APACHE_MODULES = [
   'alias',
   'cgid',
   'env',
+  'headers',
   'rewrite',
   'setenvif',
   'unique_id',
@@ -373,11 +374,11 @@ export function basicAuth(account: { username: string; password: string }): stri
   return `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
 }
 
-/** A GET from a chosen local address (a secondary's), without git: the status only. */
-export function statusFrom(localAddress: string, url: string, headers: Record<string, string>): Promise<number> {
+/** A GET (or another method) from a chosen local address (a secondary's), without git: the status only. */
+export function statusFrom(localAddress: string, url: string, headers: Record<string, string>, method = 'GET'): Promise<number> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const call = request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, localAddress, headers }, (response) => {
+    const call = request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, localAddress, headers, method }, (response) => {
       response.resume();
       resolve(response.statusCode ?? 0);
     });

@@ -101,18 +101,24 @@ test('the prefix: refused from an address that is not a secondary, and to a seco
   assert.is(await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/-/push_from_secondary/2/group/project.git/info/refs?service=git-receive-pack`, {}), 401);
 });
 
-test("the client's Authorization never reaches the hook's environment", async ({ site, target }) => {
+test("the client's Authorization, Proxy, Cookie and Proxy-Authorization never reach the hook's environment", async ({ site, target }) => {
   const bare = path.join(site.repos, 'group/project.git');
   const envFile = path.join(site.dir, 'run', 'hook-env');
   await mkdir(path.join(bare, 'hooks/post-receive.d'), { recursive: true });
   await writeFile(path.join(bare, 'hooks/post-receive.d/50-record-env'), `#!/bin/sh\nenv > ${envFile}\n`, { mode: 0o755 });
   const account = site.accounts.find((candidate) => candidate.glId.startsWith('key-'))!;
   const { dir, git } = await workingCopy(target, 'auth-env');
+  // httpoxy and friends: client headers that must not become HTTP_* for the hooks.
+  await git.addConfig('http.extraHeader', 'Proxy: http://127.0.0.1:9/httpoxy', true);
+  await git.addConfig('http.extraHeader', 'Cookie: session=from-the-client', true);
+  await git.addConfig('http.extraHeader', 'Proxy-Authorization: Basic ZXZpbDpldmls', true);
   const pushed = await commitAndPush(git, dir, target.pushUrl('group/project', 3, account), 'auth-env');
   assert.is(pushed.error, undefined, pushed.stderr);
   const env = await readFile(envFile, 'utf8');
   assert.not.match(env, new RegExp(account.password));
   assert.not.match(env, /^HTTP_AUTHORIZATION=/m);
+  assert.not.match(env, /^HTTP_(?:PROXY|COOKIE|PROXY_AUTHORIZATION)=/m);
+  assert.not.match(env, /httpoxy|from-the-client|ZXZpbDpldmls/);
   assert.match(env, /^GL_ID=key-42$/m);
   assert.match(env, /^GL_USERNAME=deployer$/m);
   assert.match(env, /^GL_REPOSITORY=project-7$/m);

@@ -136,9 +136,56 @@ failures.after(async ({ deployment, register }) => {
   await register?.close().catch(() => {});
 });
 
+failures('the registration carries only its own headers: a client\'s large ones and its Proxy, Cookie and Proxy-Authorization reach neither serve nor the hook', async (context) => {
+  const { deployment } = context;
+  context.answer = 204;
+  const bare = path.join(deployment.site.repos, 'group/project.git');
+  const envFile = path.join(deployment.site.dir, 'run', 'hook-env-headers');
+  await mkdir(path.join(bare, 'hooks/post-receive.d'), { recursive: true });
+  await writeFile(path.join(bare, 'hooks/post-receive.d/50-record-env'), `#!/bin/sh\nenv > ${envFile}\n`, { mode: 0o755 });
+  const before = context.register.seen.length;
+  const account = deployer(deployment);
+  const { dir, git } = await workingCopy(deployment.target, 'big-headers');
+  // Three 7 KB headers (serve alone answers 431 to them), and the httpoxy headers.
+  for (let i = 1; i <= 3; i++) await git.addConfig('http.extraHeader', `X-Big-${i}: ${'b'.repeat(7000)}`, true);
+  await git.addConfig('http.extraHeader', 'Proxy: http://127.0.0.1:9/httpoxy', true);
+  await git.addConfig('http.extraHeader', 'Cookie: session=from-the-client', true);
+  await git.addConfig('http.extraHeader', 'Proxy-Authorization: Basic ZXZpbDpldmls', true);
+  const pushed = await commitAndPush(git, dir, deployment.target.pushUrl('group/project', 2, account), 'big-headers');
+  assert.is(pushed.error, undefined, pushed.stderr);
+  const calls = context.register.seen.slice(before);
+  assert.is(calls.length, 1);
+  const names = Object.keys(calls[0]!.headers).sort();
+  assert.equal(names.filter((name) => !['host', 'connection'].includes(name)), ['authorization', 'x-geo-node-id', 'x-gl-id', 'x-gl-repository', 'x-request-id']);
+  const env = await readFile(envFile, 'utf8');
+  for (const name of ['HTTP_PROXY', 'HTTP_COOKIE', 'HTTP_PROXY_AUTHORIZATION', 'HTTP_AUTHORIZATION']) {
+    assert.ok(!new RegExp(`^${name}=.`, 'm').test(env), `${name} reached the hook: ${env.split('\n').filter((line) => line.startsWith(name)).join(' ')}`);
+  }
+  assert.not.match(env, /httpoxy|from-the-client|ZXZpbDpldmls/);
+});
+
+failures('only a POST to the receive-pack of a repository the site knows registers anything', async (context) => {
+  const { deployment } = context;
+  context.answer = 204;
+  const auth = { authorization: basicAuth(deployer(deployment)) };
+  const base = `http://${deployment.primary.address}:${deployment.primary.port}/-/push_from_secondary/2`;
+  const before = context.register.seen.length;
+  for (const [method, repository] of [['GET', 'group/project'], ['GET', 'nonexistent/repo'], ['POST', 'nonexistent/repo'], ['PUT', 'group/project']] as const) {
+    await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/${repository}.git/git-receive-pack`, auth, method);
+  }
+  assert.is(context.register.seen.length, before, 'nothing was registered');
+  const status = await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/group/project.git/git-receive-pack`, { ...auth, 'content-type': 'application/x-git-receive-pack-request', 'content-length': '0' }, 'POST');
+  assert.is(context.register.seen.length, before + 1, `the POST of a push was (answered ${status})`);
+});
+
 for (const [answer, what] of [
+  [301, 'answered a redirection (301)'],
   [401, 'answered 401'],
+  // Not 408: nginx takes a subrequest's 408 as its own client's timeout and closes the connection
+  // before any error_page is looked at (see the shipped file). serve never answers it to nginx.
   [409, 'answered 409'],
+  [414, 'answered 414'],
+  [431, 'answered 431'],
   [503, 'answered 503'],
   [0, 'not answered at all (the API is down)'],
 ] as const) {
@@ -150,7 +197,8 @@ for (const [answer, what] of [
     const account = deployer(deployment);
     const { dir, git } = await workingCopy(deployment.target, `failed-${answer}`);
     const pushed = await commitAndPush(git, dir, deployment.target.pushUrl('group/project', 2, account), `failed-registration-${answer}`);
-    assert.is(pushed.error, undefined, pushed.stderr);
+    const errors = await readFile(path.join(deployment.primary.prefix, 'logs/error.log'), 'utf8').catch(() => '');
+    assert.is(pushed.error, undefined, `${pushed.stderr}\nnginx: ${errors.split('\n').slice(-4).join('\n')}`);
     assert.is(remoteText(pushed.stderr), '', 'nothing registered: no notice, no lag');
     if (answer !== 0) {
       const calls = context.register.seen.slice(before);
