@@ -48,7 +48,7 @@ export async function startApiServer(
   const frontendToken = config.frontendTokenFile === undefined ? undefined : secretFromFile(await readText(config.frontendTokenFile, 'front-end token file'));
   if (frontendToken === '') throw new UsageError(`front-end token file ${config.frontendTokenFile} is empty`, 'ESECRET');
   const store = await openStore(config.store, log);
-  const metrics = createMetrics({ droppedLogLines: options.droppedLogLines ?? (() => 0) });
+  const metrics = createMetrics({ droppedLogLines: options.droppedLogLines ?? (() => 0), storeSizes: () => store.sizes() });
   const common = { site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log, metrics, maxConnections: config.maxConnections };
   // With --metrics-listen the operations endpoints have their own address, and leave the main one.
   const server = createApiServer({ ...common, ...(config.metricsListen !== undefined && { routes: API_ROUTES }) });
@@ -106,7 +106,7 @@ async function listenOn(server: ReturnType<typeof createApiServer>, address: str
 }
 
 export async function openStore(store: string, log: (record: Record<string, unknown>) => void): Promise<ReferrerStore> {
-  if (store === 'memory') return new MemoryReferrerStore();
+  if (store === 'memory') return new MemoryReferrerStore({ log });
   // Only a server that uses Redis loads its client.
   const { RedisReferrerStore } = await import('./stores/redis/redisReferrerStore.js');
   const redis = new RedisReferrerStore(store, { log });

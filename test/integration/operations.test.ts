@@ -52,6 +52,9 @@ test('liveness, readiness and metrics: no token, no secret, the counts of contra
       assert.is(series(text, 'geo_hook_http_request_duration_seconds_count{endpoint="post_receive"}'), 3);
       assert.is(series(text, 'geo_hook_store_errors_total'), 0);
       assert.is(series(text, 'geo_hook_log_lines_dropped_total'), 0);
+      // The replayable reply of the correlated post_receive is the one entry held.
+      assert.is(series(text, 'geo_hook_referrer_store_entries'), 1);
+      assert.is(series(text, 'geo_hook_referrer_store_evictions_total'), 0);
       assert.match(text, /^process_resident_memory_bytes \d+/m);
       assert.not.match(text, /secret-looking-name|operations-secret/);
       // Probes are counted, not logged.

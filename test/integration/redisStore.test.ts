@@ -45,6 +45,13 @@ test('a non-numeric value stored by someone else is no node id', async ({ redis,
   assert.is(await store.takeCorrelation('junk'), undefined);
 });
 
+test('sizes for the metrics: the keys of the database and Redis\'s own evictions', async ({ redis, store }) => {
+  await redisCommand(redis.port, 'FLUSHDB');
+  await store.putCorrelation('sizes-1', 2);
+  await store.putLegacy('key-1', 'project-1', 3);
+  assert.equal(await store.sizes(), { entries: 2, evictions: 0 });
+});
+
 test.run();
 
 const shared = suiteNeeding<{ redis: RedisProcess; a: ServeProcess; b: ServeProcess; secretFile: string; dir: string }>(

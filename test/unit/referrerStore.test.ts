@@ -55,4 +55,19 @@ test('replies are remembered', async () => {
   assert.is(await store.recallReply('other'), undefined);
 });
 
+test('sizes: entries held now, expired ones not counted; every eviction counted and the first logged', async () => {
+  let now = 0;
+  const logged: Array<Record<string, unknown>> = [];
+  const store = new MemoryReferrerStore({ now: () => now, ttlSeconds: 10, maxEntries: 3, log: (record) => logged.push(record) });
+  assert.equal(await store.sizes(), { entries: 0, evictions: 0 });
+  for (let i = 0; i < 3; i++) await store.putCorrelation(`c${i}`, 2);
+  assert.equal([await store.sizes(), logged], [{ entries: 3, evictions: 0 }, []]);
+  await store.putCorrelation('c3', 2);
+  await store.rememberReply('r', '{}');
+  assert.equal(await store.sizes(), { entries: 3, evictions: 2 });
+  assert.equal(logged, [{ event: 'referrer_store_full', max_entries: 3, evictions: 1 }]);
+  now = 10_000;
+  assert.equal(await store.sizes(), { entries: 0, evictions: 2 });
+});
+
 test.run();

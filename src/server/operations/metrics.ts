@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreSizes } from '../stores/referrerStore.js';
 import type { Endpoint } from '../routes.js';
 import type { ReferrerSource } from '../handlers/postReceive.js';
 
@@ -16,7 +17,7 @@ export interface ServerMetrics {
   connectionDropped(): void;
 }
 
-export function createMetrics(options: { droppedLogLines: () => number }): ServerMetrics {
+export function createMetrics(options: { droppedLogLines: () => number; storeSizes?: () => Promise<StoreSizes | undefined> }): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'geo_hook_http_requests_total', help: 'HTTP requests answered, by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] });
@@ -37,6 +38,27 @@ export function createMetrics(options: { droppedLogLines: () => number }): Serve
     collect() {
       this.reset();
       this.inc(options.droppedLogLines());
+    },
+  });
+  const sizes = options.storeSizes ?? (async () => undefined);
+  new Gauge({
+    name: 'geo_hook_referrer_store_entries',
+    help: 'Entries in the referrer store now (Redis: every key of its database)',
+    registers: [registry],
+    async collect() {
+      const now = await sizes();
+      this.reset();
+      if (now !== undefined) this.set(now.entries);
+    },
+  });
+  new Counter({
+    name: 'geo_hook_referrer_store_evictions_total',
+    help: 'Referrer store entries dropped to make room before anyone took them (Redis: its evicted_keys)',
+    registers: [registry],
+    async collect() {
+      const now = await sizes();
+      this.reset();
+      if (now !== undefined) this.inc(now.evictions);
     },
   });
   // Every series there from the start, at 0: a dashboard sees "none yet", not "no data".

@@ -19,7 +19,16 @@ export interface ReferrerStore {
   rememberReply(key: string, reply: string): Promise<void>;
   recallReply(key: string): Promise<string | undefined>;
   ping(): Promise<boolean>;
+  /** How full the store is, for the metrics; undefined when it cannot say now. */
+  sizes(): Promise<StoreSizes | undefined>;
   close(): Promise<void>;
+}
+
+export interface StoreSizes {
+  /** Entries held now (for Redis: every key of its database). */
+  readonly entries: number;
+  /** Entries dropped to make room before anyone took them, since the store started (Redis: its evicted_keys). */
+  readonly evictions: number;
 }
 
 /** Upstream's expiry of the receive-pack entry. */

@@ -1,4 +1,4 @@
-import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
+import { REFERRER_TTL_SECONDS, type ReferrerStore, type StoreSizes, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
 
 /** Yields to the event loop, as a round trip to Redis would between upstream's read and delete. */
 const roundTrip = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -10,9 +10,12 @@ export class MemoryReferrerStore implements ReferrerStore {
   readonly #ttlMs: number;
   /** Bounds memory under a flood of entries nobody takes. */
   readonly #maxEntries: number;
+  readonly #log: (record: Record<string, unknown>) => void;
+  #evictions = 0;
 
-  constructor(options: { now?: () => number; ttlSeconds?: number; maxEntries?: number } = {}) {
+  constructor(options: { now?: () => number; ttlSeconds?: number; maxEntries?: number; log?: (record: Record<string, unknown>) => void } = {}) {
     this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? (() => {});
     this.#ttlMs = (options.ttlSeconds ?? REFERRER_TTL_SECONDS) * 1000;
     this.#maxEntries = options.maxEntries ?? 1_000_000;
   }
@@ -56,6 +59,11 @@ export class MemoryReferrerStore implements ReferrerStore {
     return true;
   }
 
+  async sizes(): Promise<StoreSizes> {
+    this.#dropExpired(this.#now());
+    return { entries: this.#entries.size, evictions: this.#evictions };
+  }
+
   async close(): Promise<void> {
     this.#entries.clear();
   }
@@ -82,6 +90,11 @@ export class MemoryReferrerStore implements ReferrerStore {
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
+      // A registration or a reply lost before anyone took it: never silent.
+      this.#evictions++;
+      if (this.#evictions === 1 || this.#evictions % 100_000 === 0) {
+        this.#log({ event: 'referrer_store_full', max_entries: this.#maxEntries, evictions: this.#evictions });
+      }
     }
     this.#entries.set(key, { value, expiresAt: now + this.#ttlMs });
   }

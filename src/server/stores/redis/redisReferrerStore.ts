@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { addressKey, parseRedisTarget } from './redisTarget.js';
-import { REFERRER_TTL_SECONDS, type ReferrerStore, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
+import { REFERRER_TTL_SECONDS, type ReferrerStore, type StoreSizes, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
 
 /**
  * A master address a sentinel names is followed only when allowMasters has
@@ -156,6 +156,17 @@ export class RedisReferrerStore implements ReferrerStore {
       (answer) => answer === 'PONG',
       () => false,
     );
+  }
+
+  /** DBSIZE and Redis's own evicted_keys (maxmemory): two cheap commands, bounded like every other. */
+  async sizes(): Promise<StoreSizes | undefined> {
+    try {
+      const [entries, stats] = await Promise.all([this.#redis.dbsize(), this.#redis.info('stats')]);
+      const evicted = /^evicted_keys:(\d+)\r?$/m.exec(stats);
+      return { entries, evictions: evicted ? Number(evicted[1]) : 0 };
+    } catch {
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {
