@@ -7,6 +7,7 @@ import { NO_SECRET_FILE } from '../messages.js';
 import { secretFromFile } from '../shared/jwt.js';
 import { VERSION } from '../version.js';
 import { createApiServer } from './createApiServer.js';
+import { frontendTokenProblem } from './frontendToken.js';
 import { createMetrics } from './operations/metrics.js';
 import { OPERATIONS_ROUTES } from './operations/operationsRoutes.js';
 import { API_ROUTES } from './routes.js';
@@ -46,7 +47,8 @@ export async function startApiServer(
     throw new UsageError((error as Error).message, 'ECONFIG', error);
   }
   const frontendToken = config.frontendTokenFile === undefined ? undefined : secretFromFile(await readText(config.frontendTokenFile, 'front-end token file'));
-  if (frontendToken === '') throw new UsageError(`front-end token file ${config.frontendTokenFile} is empty`, 'ESECRET');
+  const tokenProblem = frontendToken === undefined ? undefined : frontendTokenProblem(frontendToken, secret);
+  if (tokenProblem !== undefined) throw new UsageError(`front-end token file ${config.frontendTokenFile} ${tokenProblem}`, 'ESECRET');
   const store = await openStore(config.store, log);
   const metrics = createMetrics({ droppedLogLines: options.droppedLogLines ?? (() => 0), storeSizes: () => store.sizes() });
   const common = { site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log, metrics, maxConnections: config.maxConnections };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { claimsAt, signJwt } from '../../src/shared/jwt.js';
-import { FIXTURES, type ServeProcess, makeTempDir, refLine, startServe, writeSecret } from '../helpers/geoHook.js';
+import { FIXTURES, type ServeProcess, makeTempDir, refLine, runGeoHook, startServe, writeSecret } from '../helpers/geoHook.js';
 
 const SECRET = 'referrer-secret';
 const FRONTEND_TOKEN = 'web-server-token-0123456789';
@@ -45,6 +45,24 @@ function postReceive(serve: ServeProcess, correlationId: string, headers: Record
     body: JSON.stringify({ gl_repository: 'project-7', identifier: 'key-42', changes: refLine(), push_options: [], correlation_id: correlationId }),
   }).then(async (response) => ({ status: response.status, json: (await response.json()) as { messages?: Array<{ message: string }> } }));
 }
+
+test('a front-end token that could never work, or works too well, stops serve at start with one line', async () => {
+  const dir = await makeTempDir();
+  const secretFile = await writeSecret(dir, SECRET);
+  const tokenFile = path.join(dir, 'bad-token');
+  for (const [text, why] of [
+    ['abcdefgh ijklmnop\n', 'holds white space inside the token'],
+    [`${SECRET}\n`, "holds the hook's secret"],
+    ['x\n', 'holds a token of under 16 characters'],
+    ['\n', 'is empty'],
+  ] as const) {
+    await writeFile(tokenFile, text, { mode: 0o600 });
+    const result = await runGeoHook(['serve', '--listen', '127.0.0.1:0', '--secret-file', secretFile, '--nodes-file', path.join(FIXTURES, 'geo-site.json'), '--frontend-token-file', tokenFile], { killAfterMs: 10_000 });
+    assert.is(result.code, 2, result.stderr);
+    assert.is(result.stderr.split('\n').length, 2, result.stderr);
+    assert.ok(result.stderr.startsWith(`geo-hook: front-end token file ${tokenFile} ${why}`), result.stderr);
+  }
+});
 
 const bearer = (token = FRONTEND_TOKEN) => ({ authorization: `Bearer ${token}` });
 const LAG_42 = 'Current replication lag: 42 seconds';
