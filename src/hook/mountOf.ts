@@ -35,3 +35,46 @@ export function mountOf(absolutePath: string, mountsText: string): Mount | undef
 function unescapeMountField(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_whole, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
+
+/** The most links one path may pass through, as Linux's own limit (ELOOP past it). */
+const MAX_LINKS = 40;
+
+/**
+ * Whether a file is really on a remote file system, its links followed one
+ * component at a time: a link from a local folder into a hung mount must be
+ * judged where it leads. Each component is looked at (`readLink`: the link's
+ * target, or undefined for anything else, a lstat and at most a readlink of
+ * the component itself, never an open) only after checking that it is not
+ * on a remote mount, so nothing on such a mount is ever touched here. Pure
+ * but for `readLink`, which the caller gives.
+ */
+export function isReallyRemote(absolutePath: string, mountsText: string, readLink: (path: string) => string | undefined): boolean {
+  const onRemote = (at: string) => {
+    const mount = mountOf(at, mountsText);
+    return mount !== undefined && isRemoteFileSystem(mount.fsType);
+  };
+  let pending = absolutePath.split('/').filter((part) => part !== '');
+  let resolved = '/';
+  let links = 0;
+  if (onRemote(resolved)) return true;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      resolved = resolved.slice(0, resolved.lastIndexOf('/')) || '/';
+      continue;
+    }
+    const next = resolved === '/' ? `/${part}` : `${resolved}/${part}`;
+    if (onRemote(next)) return true;
+    const target = readLink(next);
+    if (target === undefined) {
+      resolved = next;
+      continue;
+    }
+    // Too many links: the open will fail with ELOOP by itself, wherever it is.
+    if (++links > MAX_LINKS) return false;
+    pending = [...target.split('/').filter((word) => word !== ''), ...pending];
+    if (target.startsWith('/')) resolved = '/';
+  }
+  return false;
+}

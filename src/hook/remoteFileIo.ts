@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { appendLogLine } from './appendLogLine.js';
-import { isRemoteFileSystem, mountOf } from './mountOf.js';
+import { isReallyRemote } from './mountOf.js';
 import { readBounded } from './readBounded.js';
 
 /**
@@ -26,8 +26,16 @@ function isRemote(file: string): boolean {
       return '';
     }
   })();
-  const mount = mountOf(path.resolve(file), mounts);
-  return mount !== undefined && isRemoteFileSystem(mount.fsType);
+  return isReallyRemote(path.resolve(file), mounts, readLinkOrNothing);
+}
+
+/** A component's link target, or undefined when it is no link (or cannot be looked at: the read then says why). */
+function readLinkOrNothing(component: string): string | undefined {
+  try {
+    return lstatSync(component).isSymbolicLink() ? readlinkSync(component) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function readFileSafely(file: string, maxBytes: number, what: string): Promise<string> {

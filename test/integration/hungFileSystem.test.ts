@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import * as assert from 'uvu/assert';
@@ -71,6 +71,26 @@ test('a config file on a hung mount: one line, the process ends at the deadline'
   const result = await runGeoHook(['post-receive'], { env: { ...ENV, GEO_HOOK_CONFIG: config }, stdin: refLine() });
   assert.equal([result.code, result.stdout, result.stderr], [2, '', `geo-hook: timed out reading the config file ${config}\n`]);
   assert.ok(result.ms < 8000, `ended after ${result.ms} ms`);
+});
+
+test('links into the hung mount are judged where they lead: a linked secret, a linked folder for the config, a linked log', async ({ dir, fs, serve, secretFile }) => {
+  const links = path.join(dir, 'links');
+  await mkdir(links, { recursive: true });
+  await symlink(path.join(fs.dir, 'secret'), path.join(links, 'secret'));
+  await symlink(fs.dir, path.join(links, 'etc'));
+  await symlink(path.join(fs.dir, 'hook.log'), path.join(links, 'hook.log'));
+  const linkedSecret = path.join(links, 'secret');
+  const secret = await runGeoHook(['post-receive'], { env: { ...ENV, GEO_HOOK_API_URL: serve.url, GEO_HOOK_SECRET_FILE: linkedSecret }, stdin: refLine() });
+  assert.equal([secret.code, secret.stderr], [2, `geo-hook: timed out reading the secret file ${linkedSecret}\n`]);
+  assert.ok(secret.ms < 8000, `ended after ${secret.ms} ms (the mount hangs ${HANG_SECONDS} s)`);
+  const config = path.join(links, 'etc', 'config.json');
+  const viaFolder = await runGeoHook(['post-receive'], { env: { ...ENV, GEO_HOOK_CONFIG: config }, stdin: refLine() });
+  assert.equal([viaFolder.code, viaFolder.stderr], [2, `geo-hook: timed out reading the config file ${config}\n`]);
+  assert.ok(viaFolder.ms < 8000, `ended after ${viaFolder.ms} ms`);
+  const env = { ...ENV, GEO_HOOK_API_URL: serve.url, GEO_HOOK_SECRET_FILE: secretFile, GEO_HOOK_LOG_FILE: path.join(links, 'hook.log') };
+  const log = await runGeoHook(['post-receive'], { env, stdin: refLine() });
+  assert.equal([log.code, log.stderr], [0, FORWARDED('http://primary.geo.test/group/project.git') + LAG(42)]);
+  assert.ok(log.ms < 8000, `ended after ${log.ms} ms`);
 });
 
 test('a real push whose hook has its secret on a hung mount completes in seconds, refs updated, the pusher told why', async ({ dir, fs, serve }) => {
