@@ -52,6 +52,8 @@ export class UsageError extends GeoHookError {
 export class ApiError extends GeoHookError {
   /** HTTP status when the server answered at all. */
   readonly status: number | undefined;
+  /** How many times the request was tried before it failed, for the log (set where it is sent). */
+  attempts: number | undefined;
 
   constructor(message: string, code: string, status?: number, cause?: unknown) {
     super(message, { code, exitStatus: ExitStatus.api, cause });

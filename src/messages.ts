@@ -21,3 +21,21 @@ export function internalError(message: string, version: string, nodeVersion: str
 }
 
 export const REFERENCE_COUNTER_NOT_DECREASED = 'the API did not decrease the reference counter (reference_counter_decreased: false)';
+
+/** Why a pusher got no lag message, in words without the server's addresses, ports or paths. */
+const PUSHER_REASONS = {
+  unreachable: "the server's hook could not reach its API",
+  refused: "the server's hook was refused by its API",
+  answer: "the server's hook could not use its API's answer",
+  configuration: "the server's hook is not configured right",
+} as const;
+
+export type PusherReason = keyof typeof PUSHER_REASONS;
+
+/**
+ * The line a pusher is shown instead of an operator's: the push itself is
+ * done whatever the hook says, and the whole line is in the hook's log.
+ */
+export function pusherLine(reason: PusherReason): string {
+  return `no replication lag message this time (${PUSHER_REASONS[reason]}); your push succeeded`;
+}

@@ -13,11 +13,13 @@ export function checkCommand(shell: Shell): CommandModule {
         .positional('repo', { type: 'string', array: true, describe: 'bare repositories whose hook to check' })
         .options({
           ...configFlags(HOOK_KEYS),
+          recursive: { alias: 'r', type: 'boolean', describe: 'check every bare repository under the given folders (each hook current, its config usable)' },
           'as-user': { type: 'string', requiresArg: true, describe: 'run the check as this user (the one git runs the hook as: its files, its groups); root only' },
           json: { type: 'boolean', describe: 'one JSON object on stdout, for monitoring: {"ok": …, "results": [{"status", "what", "fix"}]}' },
         })
         .example('$0 check --config /etc/geo-hook/config.json /srv/git/group/project.git', 'configuration, secret, API, clock and one repository')
-        .example('$0 check --as-user git --config /etc/geo-hook/config.json', 'the same, with the files as the user git runs the hook as'),
+        .example('$0 check --as-user git --config /etc/geo-hook/config.json', 'the same, with the files as the user git runs the hook as')
+        .example('$0 check --recursive /var/opt/gitlab/git-data/repositories', 'every installed hook under the folder: current, and its config usable'),
     handler: async (argv) => {
       const asUser = argv['as-user'] as string | undefined;
       // As oneself, the check needs no second process.
@@ -36,9 +38,11 @@ export function checkCommand(shell: Shell): CommandModule {
         import('../hook/showControls.js'),
       ]);
       const flags = pickFlags(argv, HOOK_KEYS);
+      const given = ((argv.repo as string[] | undefined) ?? []).map((repo) => path.resolve(shell.cwd, repo));
+      const repositories = argv.recursive === true ? await everyRepositoryUnder(given) : given;
       const results = await checkInstallation({
         sources: { flags, env: shell.env, file: await readConfigFile(flags, shell.env) },
-        repositories: ((argv.repo as string[] | undefined) ?? []).map((repo) => path.resolve(shell.cwd, repo)),
+        repositories,
         self: shell.self,
         version: VERSION,
         runtimeVersion: shell.nodeVersion,
@@ -52,6 +56,14 @@ export function checkCommand(shell: Shell): CommandModule {
       shell.setExitCode(failed ? 1 : 0);
     },
   };
+}
+
+/** --recursive: the bare repositories under the folders, found as install finds them (no link followed). */
+async function everyRepositoryUnder(folders: readonly string[]): Promise<string[]> {
+  const { findBareRepositories } = await import('../installer/findBareRepositories.js');
+  const found: string[] = [];
+  for (const folder of folders) for await (const repository of findBareRepositories(folder)) found.push(repository);
+  return found;
 }
 
 function withoutAsUser(args: readonly string[]): string[] {

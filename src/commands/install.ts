@@ -73,6 +73,7 @@ export async function runInstaller(shell: Shell, action: 'install' | 'uninstall'
     script,
     dryRun: args.dryRun,
     self: shell.self,
+    ...(action === 'install' && args.configFile === undefined && { keepConfigWith: shell.self }),
     onResult: (result, count) => {
       if (progress) shell.stderr.write('\r\x1b[K');
       // Many repositories: lines only for what changed or failed; the summary counts the rest.

@@ -1,6 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { MAX_TIMEOUT_SECONDS, OPTIONS } from '../config/options.js';
+import { isGeoHookError } from '../errors.js';
+import { pusherReason } from '../hook/pusherReason.js';
 import { showControls } from '../hook/showControls.js';
+import { errorLine, pusherLine } from '../messages.js';
 import type { Shell } from '../shell.js';
 import { HOOK_KEYS, configFlags, pickFlags } from './configFlags.js';
 
@@ -53,13 +56,22 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
   const onGiveUp = () => {
     gaveUp = true;
   };
+  // git runs the hook for a pusher (it sets GIT_DIR), whose terminal shows no server paths or addresses;
+  // run by hand on a terminal, or by anything else, the hook says the whole line.
+  const forPusher = shell.env.GIT_DIR !== undefined && shell.stderr.isTTY !== true;
   let configFile;
   try {
     configFile = await readConfigFile(flags, shell.env, configWaitMs(flags, shell.env), onGiveUp);
   } catch (error) {
-    if (!gaveUp) throw error;
-    shell.stderr.write(showControls(`geo-hook: ${(error as Error).message}\n`));
-    return shell.exitNow(2);
+    if (!isGeoHookError(error)) throw error;
+    debug?.(`the whole line: ${error.message}`);
+    // The log file is named in the config that could not be read: syslog is where the operator finds this.
+    (await import('../hook/syslog.js')).toSyslog(error.message, shell.env);
+    const reason = forPusher ? pusherReason(error) : undefined;
+    shell.stderr.write(showControls(errorLine(reason === undefined ? error.message : pusherLine(reason))));
+    if (gaveUp) return shell.exitNow(error.exitStatus);
+    shell.setExitCode(error.exitStatus);
+    return;
   }
   const status = await runPostReceive({
     env: shell.env,
@@ -67,6 +79,8 @@ export async function runHook(shell: Shell, { flags, dryRun, verbose }: HookFlag
     configFile,
     gaveUp: onGiveUp,
     stdinIsTerminal: shell.stdinIsTerminal,
+    forPusher,
+    toSyslog: (line) => void import('../hook/syslog.js').then(({ toSyslog }) => toSyslog(line, shell.env)),
     readStdin: async () => {
       reading = true;
       try {

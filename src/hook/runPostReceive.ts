@@ -1,7 +1,7 @@
 import { resolveConfig } from '../config/resolveConfig.js';
 import type { Config } from '../config/options.js';
 import { ApiError, ExitStatus, type GeoHookError, UsageError, isGeoHookError } from '../errors.js';
-import { HOOK_ON_TERMINAL, NO_SECRET_FILE, REFERENCE_COUNTER_NOT_DECREASED, errorLine } from '../messages.js';
+import { HOOK_ON_TERMINAL, NO_SECRET_FILE, REFERENCE_COUNTER_NOT_DECREASED, errorLine, pusherLine } from '../messages.js';
 import { parseApiUrl, type ApiUrl } from '../shared/apiUrl.js';
 import { secretFromFile } from '../shared/jwt.js';
 import { buildRequest, describeRequest } from './buildRequest.js';
@@ -13,6 +13,7 @@ import { renderMessages } from './renderMessages.js';
 import type { SendOptions, SendResult } from './sendRequest.js';
 import type { ApiRequest } from './buildRequest.js';
 import { limitShown } from './limitShown.js';
+import { pusherReason } from './pusherReason.js';
 import { showControls } from './showControls.js';
 import { MAX_POST_RECEIVE_BYTES, mebibytes } from '../shared/limits.js';
 import { MAX_CA_BYTES, MAX_SECRET_BYTES } from './readBounded.js';
@@ -25,6 +26,10 @@ export interface HookIo {
   readonly flags: Readonly<Record<string, unknown>>;
   readonly configFile: { readonly path: string; readonly text: string } | undefined;
   readonly stdinIsTerminal: boolean;
+  /** Run by git for a pusher: a failure naming the server's addresses or paths is said in the pusher's words (the log has it whole). */
+  readonly forPusher?: boolean;
+  /** Where a failure goes when there is no log file to hold it (the configuration itself failed). */
+  readonly toSyslog?: (line: string) => void;
   /** Resolves with all of standard input; the hook bounds the wait itself. */
   readonly readStdin: () => Promise<string>;
   /** Reads a small file, at most maxBytes (a larger one is an error). */
@@ -72,7 +77,7 @@ export async function runPostReceive(io: HookIo): Promise<number> {
       finishedAt: io.now(),
       context,
       refs,
-      attempts: sent?.attempts ?? (error instanceof ApiError ? 1 : 0),
+      attempts: sent?.attempts ?? (error instanceof ApiError ? (error.attempts ?? 1) : 0),
       status: sent?.answer.status ?? (error instanceof ApiError ? error.status : undefined),
       outcome,
       error: error && { code: error.code, message: error.message },
@@ -124,7 +129,11 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     return ExitStatus.ok;
   } catch (error) {
     if (!isGeoHookError(error)) throw error;
-    io.writeStderr(showControls(errorLine(error.message)));
+    const reason = io.forPusher === true ? pusherReason(error) : undefined;
+    if (reason !== undefined) debug(`the whole line: ${error.message}`);
+    // No configuration, so no log file: the operator finds the line in syslog.
+    if (config === undefined) io.toSyslog?.(error.message);
+    io.writeStderr(showControls(errorLine(reason === undefined ? error.message : pusherLine(reason))));
     await finish('error', error);
     return error.exitStatus;
   }

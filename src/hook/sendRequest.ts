@@ -43,7 +43,7 @@ export async function sendRequest(request: ApiRequest, options: SendOptions): Pr
   const totalSeconds = Math.max(0, Math.round((options.deadline - now()) / 100) / 10);
   for (let attempt = 1; ; attempt++) {
     const remaining = options.deadline - now();
-    if (remaining <= 0) throw timedOut(request, totalSeconds);
+    if (remaining <= 0) throw withAttempts(timedOut(request, totalSeconds), attempt - 1);
     const started = now();
     try {
       const answer = await attemptOnce(request, options, remaining, maxBodyBytes);
@@ -56,9 +56,15 @@ export async function sendRequest(request: ApiRequest, options: SendOptions): Pr
       const code = errorCode(error);
       options.debug?.(`attempt ${attempt}: ${code} in ${now() - started} ms`);
       if (isNotConnected(error) && attempt < maxAttempts && (await backoff(attempt, options.deadline, now))) continue;
-      throw describeFailure(error, request, totalSeconds);
+      throw withAttempts(describeFailure(error, request, totalSeconds), attempt);
     }
   }
+}
+
+/** The log says how many times the request was really tried. */
+function withAttempts<T>(error: T, attempts: number): T {
+  if (error instanceof ApiError) error.attempts = attempts;
+  return error;
 }
 
 async function attemptOnce(request: ApiRequest, options: SendOptions, remainingMs: number, maxBodyBytes: number): Promise<HttpAnswer> {

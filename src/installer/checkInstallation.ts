@@ -13,6 +13,7 @@ import type { ApiRequest } from '../hook/buildRequest.js';
 import { type ApiUrl, parseApiUrl } from '../shared/apiUrl.js';
 import { JWT_LEEWAY_SECONDS, secretFromFile } from '../shared/jwt.js';
 import { readHookScript, shellQuote } from './hookScript.js';
+import { validateHookConfig } from './validateHookConfig.js';
 import { judgeCodeCache, judgeRuntime } from './nodeSupport.js';
 import { fileProblem } from '../shared/fileProblem.js';
 import { MAX_REPOSITORY_FILE_BYTES, RepositoryRefusal, kindOf, lstatOrNothing, readSmallFile } from './repositoryPaths.js';
@@ -150,22 +151,33 @@ function checkStore(body: string, add: (result: CheckResult) => void): void {
   }
 }
 
-/** The log file, as the hook would open it: appending, created if missing. */
+/**
+ * The log file, as the hook would open it (appending), but never created
+ * here: a check run as root would create it root's, and every hook run as
+ * the git user would then log nothing. A log not there yet is judged by
+ * its folder: can this user create it there?
+ */
 async function checkLogFile(config: Config, add: (result: CheckResult) => void): Promise<void> {
-  if (config.logFile === undefined) return;
+  const file = config.logFile;
+  if (file === undefined) return;
+  const fail = (why: string) =>
+    add({ status: 'fail', what: `log file ${file} cannot be written (${why}): the hook runs without its log`, fix: `let the user git runs as write it (this check ran as ${currentUser()})` });
   try {
-    const handle = await open(config.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o640);
+    const handle = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK);
     await handle.close();
-    add({ status: 'ok', what: `log file ${config.logFile} can be written` });
+    add({ status: 'ok', what: `log file ${file} can be written` });
+    return;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const why = code === 'EACCES' ? 'permission denied' : code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code;
-    add({
-      status: 'fail',
-      what: `log file ${config.logFile} cannot be written (${why}): the hook runs without its log`,
-      fix: `let the user git runs as write it (this check ran as ${currentUser()})`,
-    });
+    if (code !== 'ENOENT') {
+      fail(code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : code);
+      return;
+    }
   }
+  const folder = path.dirname(file);
+  const canCreate = await access(folder, constants.W_OK | constants.X_OK).then(() => true, (error: NodeJS.ErrnoException) => error.code ?? 'error');
+  if (canCreate === true) add({ status: 'ok', what: `log file ${file} is not there yet: the hook will create it (${currentUser()} can write ${folder})` });
+  else fail(canCreate === 'ENOENT' ? 'its folder does not exist' : 'its folder cannot be written');
 }
 
 function currentUser(): string {
@@ -200,11 +212,16 @@ async function checkRepositories(inputs: CheckInputs): Promise<CheckResult[]> {
       results.push({ status: 'fail', what: `${repository}: the hook runs ${installed.command}, not this geo-hook (${expected})`, fix: `geo-hook install ${shellQuote(repository)} again` });
       continue;
     }
-    if (installed.configFile !== undefined && !(await access(installed.configFile).then(() => true, () => false))) {
-      results.push({ status: 'fail', what: `${repository}: the hook's config file ${installed.configFile} does not exist`, fix: 'restore it, or install again with --config' });
-      continue;
+    if (installed.configFile !== undefined) {
+      // The config this hook will really read on every push, whatever this check was given.
+      const problem = await validateHookConfig(installed.configFile);
+      if (problem !== undefined) {
+        results.push({ status: 'fail', what: `${repository}: the hook's config file ${installed.configFile}: ${problem}`, fix: 'correct that file, or install again with --config <a good one>' });
+        continue;
+      }
     }
-    results.push({ status: 'ok', what: `${repository}: the hook is installed, executable, and runs this geo-hook` });
+    const uses = installed.configFile === undefined ? 'its environment (no config file)' : `config file ${installed.configFile}`;
+    results.push({ status: 'ok', what: `${repository}: the hook is installed, executable, runs this geo-hook, and uses ${uses}` });
   }
   return results;
 }

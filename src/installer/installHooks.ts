@@ -23,6 +23,8 @@ export interface InstallOptions {
   readonly onResult?: (result: RepositoryResult, index: number) => void;
   /** How to run this geo-hook again, as a repository's owner (root only). */
   readonly self?: readonly string[];
+  /** Install without --config: the command for hooks that keep the config file they were installed with. */
+  readonly keepConfigWith?: readonly string[];
 }
 
 /** Installs (or uninstalls) in every target; one repository's failure never stops the others. */
@@ -95,7 +97,13 @@ class OwnerBatches {
     this.owner = undefined;
     this.pending = [];
     if (owner === undefined || repositories.length === 0) return;
-    const request: RepositoryWork = { action: this.options.script === undefined ? 'uninstall' : 'install', script: this.options.script, dryRun: this.options.dryRun, repositories };
+    const request: RepositoryWork = {
+      action: this.options.script === undefined ? 'uninstall' : 'install',
+      script: this.options.script,
+      ...(this.options.keepConfigWith !== undefined && { keepConfigWith: this.options.keepConfigWith }),
+      dryRun: this.options.dryRun,
+      repositories,
+    };
     if (owner.asChild) await workAsOwner(this.options.self ?? [], owner, request, this.record);
     else await workOnRepositories(request, owner.uid, this.record);
   }

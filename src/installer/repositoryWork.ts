@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { RepositoryResult } from './installHooks.js';
-import { type Step, planInstall, planUninstall } from './planInstall.js';
+import { hookScript, readHookScript } from './hookScript.js';
+import { type RepositoryState, type Step, planInstall, planUninstall } from './planInstall.js';
 import { applySteps, insideRepository, inspectRepository } from './repositoryFiles.js';
 import { RepositoryRefusal } from './repositoryPaths.js';
 import { isRecord } from '../shared/isRecord.js';
@@ -10,6 +11,12 @@ export interface RepositoryWork {
   readonly action: 'install' | 'uninstall';
   /** The hook script to install (install only). */
   readonly script: string | undefined;
+  /**
+   * Install without --config: the command to write into the hook, so that a
+   * hook installed with a config file keeps that file (a hook without one
+   * would show every pusher "no secret file").
+   */
+  readonly keepConfigWith?: readonly string[];
   readonly dryRun: boolean;
   readonly repositories: readonly string[];
 }
@@ -23,15 +30,24 @@ async function workOnOne(repository: string, work: RepositoryWork, owner: number
   try {
     return await insideRepository(repository, async () => {
       const state = await inspectRepository(repository, [owner, 0]);
-      const plan = work.action === 'install' ? planInstall(state, work.script ?? '') : planUninstall(state);
-      if (plan.outcome === 'failed' || plan.outcome === 'unchanged') return { path: repository, outcome: plan.outcome, note: plan.note };
+      const { script, kept } = scriptFor(state, work);
+      const plan = work.action === 'install' ? planInstall(state, script) : planUninstall(state);
+      const note = [plan.note, kept && `kept its config file ${kept}`].filter(Boolean).join('; ') || undefined;
+      if (plan.outcome === 'failed' || plan.outcome === 'unchanged') return { path: repository, outcome: plan.outcome, note };
       if (!work.dryRun) await applySteps(plan.steps);
-      return { path: repository, outcome: plan.outcome, note: plan.note, steps: plan.steps };
+      return { path: repository, outcome: plan.outcome, note, steps: plan.steps };
     });
   } catch (error) {
     if (error instanceof RepositoryRefusal) return { path: repository, outcome: 'failed', note: error.message };
     return { path: repository, outcome: 'failed', note: `cannot change its hooks: ${describeError(error)}` };
   }
+}
+
+/** The script for this repository: with the config file its installed hook names, when install was given none. */
+function scriptFor(state: RepositoryState, work: RepositoryWork): { script: string; kept?: string } {
+  const recorded = state.hook.kind === 'ours' ? readHookScript(state.hook.script)?.configFile : undefined;
+  if (work.keepConfigWith !== undefined && recorded !== undefined) return { script: hookScript(work.keepConfigWith, recorded), kept: recorded };
+  return { script: work.script ?? '' };
 }
 
 export function describeError(error: unknown): string {
@@ -146,6 +162,7 @@ function isWork(json: unknown): json is RepositoryWork {
     isRecord(json) &&
     (json.action === 'install' || json.action === 'uninstall') &&
     (json.script === undefined || typeof json.script === 'string') &&
+    (json.keepConfigWith === undefined || (Array.isArray(json.keepConfigWith) && json.keepConfigWith.every((word) => typeof word === 'string'))) &&
     typeof json.dryRun === 'boolean' &&
     Array.isArray(json.repositories) &&
     json.repositories.every((entry) => typeof entry === 'string' && entry.startsWith('/'))

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -29,7 +30,7 @@ test('a good installation: every check ok, exit 0', async () => {
       // The single executable says whether V8 took its code cache; node running the bundle has none to speak of.
       if (process.env.GEO_HOOK_TEST_TARGET === 'sea') assert.match(result.stdout, /^ok {4}the executable's V8 code cache is accepted/m);
       else assert.not.match(result.stdout, /code cache/);
-      assert.match(result.stdout, /a\.git: the hook is installed, executable, and runs this geo-hook/);
+      assert.match(result.stdout, /a\.git: the hook is installed, executable, runs this geo-hook, and uses config file .*config\.json$/m);
       assert.not.match(result.stdout, /check-secret/);
 
       if (process.env.GEO_HOOK_TEST_TARGET === 'sea') {
@@ -99,6 +100,18 @@ test('a clock far from the API is a failure, a little off a warning', async () =
       }
     });
   }
+});
+
+test('check never creates the log: it says whether the hook could, and leaves the file to the user who will write it', async () => {
+  await withTempDir(async (dir) => {
+    const log = path.join(dir, 'hook.log');
+    const env = { GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: await writeSecret(dir), GEO_HOOK_LOG_FILE: log };
+    const result = await runGeoHook(['check'], { env });
+    assert.match(result.stdout, /^ok {4}log file .*hook\.log is not there yet: the hook will create it \([^)]+ can write .*\)$/m);
+    assert.is(existsSync(log), false, 'check created the log');
+    await writeFile(log, '');
+    assert.match((await runGeoHook(['check'], { env })).stdout, /^ok {4}log file .*hook\.log can be written$/m);
+  });
 });
 
 test('--json: one object for monitoring, the same verdicts and exit status', async () => {

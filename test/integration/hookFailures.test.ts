@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, symlink, writeFile } from 'node:fs/promises';
+import { chmod, readFile, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
 import { suiteNeeding } from '../helpers/tools.js';
@@ -310,6 +311,56 @@ test('invoked under the name post-receive (a symlink), it is the hook', async ()
   });
 });
 
+test("run by git for a pusher (GIT_DIR set), a failure naming the server's address or files is said in the pusher's words; --verbose and the log keep the whole line", async () => {
+  await withTempDir(async (dir) => {
+    const secret = await writeSecret(dir);
+    const log = path.join(dir, 'hook.log');
+    const env = { ...ENV, GIT_DIR: '.', GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: secret, GEO_HOOK_TIMEOUT: '2', GEO_HOOK_LOG_FILE: log };
+    const unreachable = await runGeoHook(['post-receive'], { env, stdin: refLine() });
+    assert.equal([unreachable.code, unreachable.stderr], [1, "geo-hook: no replication lag message this time (the server's hook could not reach its API); your push succeeded\n"]);
+    assert.match(await readFile(log, 'utf8'), /"error":"cannot reach the API at http:\/\/127\.0\.0\.1:9\/api\/v4\/internal\/post_receive: connection refused/);
+    const verbose = await runGeoHook(['post-receive', '--verbose'], { env, stdin: refLine() });
+    assert.match(verbose.stderr, /\] the whole line: cannot reach the API at http:\/\/127\.0\.0\.1:9/);
+    assert.is(verbose.stderr.split('\n').filter((line) => line.startsWith('geo-hook: ')).length, 1);
+    const missing = await runGeoHook(['post-receive'], { env: { ...env, GEO_HOOK_SECRET_FILE: path.join(dir, 'gone') }, stdin: refLine() });
+    assert.is(missing.stderr, "geo-hook: no replication lag message this time (the server's hook is not configured right); your push succeeded\n");
+    const config = await runGeoHook(['post-receive'], { env: { ...env, GEO_HOOK_CONFIG: path.join(dir, 'no-config.json') }, stdin: refLine() });
+    assert.equal([config.code, config.stderr], [2, "geo-hook: no replication lag message this time (the server's hook is not configured right); your push succeeded\n"]);
+    // The push's own input is said as it is: nothing of the server's in it.
+    const noActor = await runGeoHook(['post-receive'], { env: { ...env, GL_ID: '' }, stdin: refLine() });
+    assert.match(noActor.stderr, /^geo-hook: GL_ID is not set/);
+    // Without GIT_DIR (run by anything but git) the whole line, as before.
+    const direct = await runGeoHook(['post-receive'], { env: { ...env, GIT_DIR: undefined }, stdin: refLine() });
+    assert.match(direct.stderr, /^geo-hook: cannot reach the API at http:\/\/127\.0\.0\.1:9\/api\/v4\/internal\/post_receive: connection refused/);
+  });
+});
+
+test('a config that cannot be read or parsed (so no log file): the whole line goes to syslog, through logger', async () => {
+  await withTempDir(async (dir) => {
+    const socket = path.join(dir, 'syslog.socket');
+    let received = '';
+    const listener = net.createServer((connection) => connection.setEncoding('utf8').on('data', (chunk: string) => (received += chunk)));
+    await new Promise<void>((resolve) => listener.listen(socket, resolve));
+    try {
+      const broken = path.join(dir, 'broken.json');
+      await writeFile(broken, '{"apiUrl": ');
+      const missing = path.join(dir, 'missing.json');
+      for (const [config, line] of [
+        [broken, `config file ${broken} is not valid JSON`],
+        [missing, `config file ${missing} does not exist`],
+      ] as const) {
+        const result = await runGeoHook(['post-receive'], { env: { ...ENV, GIT_DIR: '.', GEO_HOOK_CONFIG: config, GEO_HOOK_SYSLOG_SOCKET: socket }, stdin: refLine() });
+        assert.is(result.code, 2, result.stderr);
+        for (let i = 0; i < 100 && !received.includes(line); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.ok(received.includes(line), `syslog got: ${JSON.stringify(received)}`);
+        assert.match(received, /geo-hook/);
+      }
+    } finally {
+      await new Promise((resolve) => listener.close(resolve));
+    }
+  });
+});
+
 test.run();
 
 // A real pseudo-terminal comes from script(1).
@@ -324,6 +375,19 @@ onTerminal('run by hand on a terminal, it says how it is meant to be run instead
   });
   assert.is(script.status, 2);
   assert.match(script.stdout, /post-receive hook: git runs it after a push/);
+});
+
+onTerminal('run by hand with stderr on a terminal, the whole line even with GIT_DIR set', async () => {
+  await withTempDir(async (dir) => {
+    const secret = await writeSecret(dir);
+    const script = spawnSync('script', ['-qec', `printf '%s\\n' '${refLine().trim()}' | ${geoHookShellLine()} post-receive`, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', GL_ID: 'key-1', GL_REPOSITORY: 'project-1', GIT_DIR: '.', GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: secret, GEO_HOOK_TIMEOUT: '2' },
+      timeout: 15_000,
+      encoding: 'utf8',
+      input: '',
+    });
+    assert.match(script.stdout, /geo-hook: cannot reach the API at http:\/\/127\.0\.0\.1:9/);
+  });
 });
 
 onTerminal.run();

@@ -116,7 +116,8 @@ test('a real push whose hook has its secret on a hung mount completes in seconds
     .push(bare, 'HEAD:refs/heads/main');
   const took = Date.now() - started;
   assert.ok(took < 10_000, `the push took ${took} ms`);
-  assert.match(remoteText(stderr), /^geo-hook: timed out reading the secret file .*\/hung\/secret$/m);
+  // The path is the operator's: the pusher is told in words.
+  assert.is(remoteText(stderr), "geo-hook: no replication lag message this time (the server's hook is not configured right); your push succeeded");
   assert.match(await simpleGit(bare).raw(['rev-parse', 'refs/heads/main']), /^[0-9a-f]{40}\n$/);
 });
 

@@ -274,4 +274,37 @@ test('uninstall keeps a hook edited after install (and says where); install over
   });
 });
 
+test('install without --config keeps the config a hook was installed with; check reads the config each installed hook really uses', async () => {
+  await withTempDir(async (dir) => {
+    const { api, config, work } = await setUp(dir);
+    try {
+      const bare = await makeBareRepository(path.join(dir, 'repos', 'kept.git'));
+      assert.is((await runGeoHook(['install', bare, '--config', config])).code, 0);
+      // The easy mistake when adding repositories: the same install without --config.
+      const again = await runGeoHook(['install', bare]);
+      assert.is(again.code, 0, again.stdout + again.stderr);
+      assert.match(again.stdout, new RegExp(`^unchanged +.*kept\\.git \\(already installed; kept its config file ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`, 'm'));
+      assert.match(await readFile(path.join(bare, 'hooks/post-receive'), 'utf8'), /^GEO_HOOK_CONFIG=/m);
+      assert.is((await push(work, bare, 'kept', { GL_ID: 'key-42', GL_REPOSITORY: 'project-7' })).trim(), 'from geo-hook');
+
+      // check, given no --config, judges the config the hook names.
+      const good = await runGeoHook(['check', bare]);
+      assert.match(good.stdout, /^ok {4}.*kept\.git: the hook is installed, executable, runs this geo-hook, and uses config file .*geo-hook\.json$/m);
+      await writeFile(config, '{"apiUrl": ');
+      const broken = await runGeoHook(['check', bare]);
+      assert.is(broken.code, 1);
+      assert.match(broken.stdout, /^FAIL {2}.*kept\.git: the hook's config file .*geo-hook\.json: config file .*geo-hook\.json is not valid JSON/m);
+
+      // check --recursive: every repository under the folder.
+      const other = await makeBareRepository(path.join(dir, 'repos', 'group', 'bare-only.git'));
+      const swept = await runGeoHook(['check', '--recursive', path.join(dir, 'repos')]);
+      assert.is(swept.code, 1);
+      assert.match(swept.stdout, /kept\.git: the hook's config file/);
+      assert.ok(swept.stdout.includes(`${other}: geo-hook is not installed`), swept.stdout);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 test.run();
