@@ -37,8 +37,14 @@ export async function checkAsUser(
   return new Promise((resolve, reject) => {
     const child = spawn('runuser', ['-u', user, '--', ...self, 'check', ...args], { env: environmentForUser(env), stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), CHECK_AS_USER_MS);
+    // Which user's view the lines are: a check as git and one as root read alike otherwise.
+    let first = !args.includes('--json');
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (first) out.stdout.write(`check run as user ${user}:\n`);
+      first = false;
+      out.stdout.write(chunk);
+    });
     let stderr = '';
-    child.stdout.pipe(out.stdout, { end: false });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);

@@ -38,6 +38,16 @@ export interface CheckInputs {
   readonly send: (request: ApiRequest, options: SendOptions) => Promise<SendResult>;
 }
 
+/** What to do about a configuration that does not resolve: a misspelt key is renamed, not "corrected". */
+function configurationFix(message: string): string {
+  const unknown = /unknown key "([^"]*)"(?: \(did you mean "([^"]*)"\?\))?/.exec(message);
+  if (unknown?.[2] !== undefined) return `rename the key "${unknown[1]}" to "${unknown[2]}"`;
+  if (unknown) return `remove the key "${unknown[1]}": geo-hook knows no such key (geo-hook post-receive --help lists them)`;
+  return 'correct the value it names';
+}
+
+/** The Date header has whole seconds: a clock within this of the API's agrees, on one host or two. */
+const SKEW_AGREES_SECONDS = 2;
 /** Clock skew that still leaves a token some life; beyond the leeway tokens are refused. */
 const SKEW_WARN_SECONDS = 30;
 
@@ -54,7 +64,7 @@ export async function checkInstallation(inputs: CheckInputs): Promise<CheckResul
     config = resolveConfig(inputs.sources);
     add({ status: 'ok', what: `configuration parses${inputs.sources.file ? ` (${inputs.sources.file.path})` : ''}` });
   } catch (error) {
-    add({ status: 'fail', what: `configuration: ${(error as Error).message}`, fix: 'correct the value it names' });
+    add({ status: 'fail', what: `configuration: ${(error as Error).message}`, fix: configurationFix((error as Error).message) });
     return results;
   }
   const api = parseApiUrl(config.apiUrl) as ApiUrl;
@@ -124,7 +134,7 @@ async function checkApi(inputs: CheckInputs, config: Config, api: ApiUrl, secret
     // The Date header has whole seconds; half the round trip is the best guess of when it was stamped.
     const skew = Math.round((answer.date - (sentAt + inputs.now()) / 2) / 1000);
     const abs = Math.abs(skew);
-    const what = `clock ${abs === 0 ? 'agrees with' : `is ${abs} s ${skew > 0 ? 'behind' : 'ahead of'}`} the API's`;
+    const what = abs <= SKEW_AGREES_SECONDS ? "clock agrees with the API's (to the Date header's whole seconds)" : `clock is ${abs} s ${skew > 0 ? 'behind' : 'ahead of'} the API's`;
     if (abs <= SKEW_WARN_SECONDS) add({ status: 'ok', what });
     else if (abs <= JWT_LEEWAY_SECONDS) add({ status: 'warn', what, fix: 'synchronise the clocks (NTP): tokens live 60 s' });
     else add({ status: 'fail', what, fix: 'synchronise the clocks (NTP): the API will refuse our tokens' });

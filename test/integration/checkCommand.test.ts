@@ -26,7 +26,8 @@ test('a good installation: every check ok, exit 0', async () => {
       assert.match(result.stdout, /^ok {4}the API's referrer store \(memory\) answers$/m);
       // The runtime: the tests run on the pinned Node 24 (npm test), the executable embeds it.
       assert.match(result.stdout, /^ok {4}runtime node v24\.\d+\.\d+ \(supported until 2028-04-30\)$/m);
-      assert.match(result.stdout, /clock agrees with the API's|clock is [01] s/);
+      // One host, one clock: within the Date header's whole seconds it agrees, never "1 s ahead".
+      assert.match(result.stdout, /^ok {4}clock agrees with the API's \(to the Date header's whole seconds\)$/m);
       // The single executable says whether V8 took its code cache; node running the bundle has none to speak of.
       if (process.env.GEO_HOOK_TEST_TARGET === 'sea') assert.match(result.stdout, /^ok {4}the executable's V8 code cache is accepted/m);
       else assert.not.match(result.stdout, /code cache/);
@@ -114,6 +115,20 @@ test('check never creates the log: it says whether the hook could, and leaves th
   });
 });
 
+test('a misspelt key: check names it and the key it should be; an unknown one, that it should go', async () => {
+  await withTempDir(async (dir) => {
+    const config = path.join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ apiUrl: 'http://127.0.0.1:9', secretFlie: 'x' }));
+    const misspelt = await runGeoHook(['check', '--json', '--config', config]);
+    const fail = (JSON.parse(misspelt.stdout) as { results: Array<{ status: string; fix?: string }> }).results.find((entry) => entry.status === 'fail');
+    assert.is(fail?.fix, 'rename the key "secretFlie" to "secretFile"');
+    await writeFile(config, JSON.stringify({ apiUrl: 'http://127.0.0.1:9', frobnicate: 1 }));
+    const unknown = await runGeoHook(['check', '--json', '--config', config]);
+    const failed = (JSON.parse(unknown.stdout) as { results: Array<{ status: string; fix?: string }> }).results.find((entry) => entry.status === 'fail');
+    assert.is(failed?.fix, 'remove the key "frobnicate": geo-hook knows no such key (geo-hook post-receive --help lists them)');
+  });
+});
+
 test('--json: one object for monitoring, the same verdicts and exit status', async () => {
   await withTempDir(async (dir) => {
     const missing = path.join(dir, 'no-secret');
@@ -153,6 +168,7 @@ test('--as-user: the check runs as the user git runs the hook as, and finds the 
       assert.is(asRoot.code, 0, asRoot.stdout);
       const asNobody = await runGeoHook(['check', '--as-user', 'nobody'], { env, command });
       assert.is(asNobody.code, 1, asNobody.stdout + asNobody.stderr);
+      assert.match(asNobody.stdout, /^check run as user nobody:\n/);
       assert.match(asNobody.stdout, new RegExp(`^FAIL  secret file ${secretFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read by this user \\(permission denied\\)$`, 'm'));
       const json = await runGeoHook(['check', '--as-user', 'nobody', '--json'], { env, command });
       assert.is((JSON.parse(json.stdout) as { user: string }).user, 'nobody');
