@@ -481,7 +481,7 @@ async function main(): Promise<void> {
     const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
     if (redisServer) {
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const redis = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const redis = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore', cwd: dir });
       children.push(redis);
       await new Promise((resolve) => setTimeout(resolve, 500));
       const onRedis = await startServe(['--secret-file', secretFile, '--nodes-file', nodes, '--store', `redis://127.0.0.1:${port}`]);

@@ -27,7 +27,8 @@ async function uvu(pass, title, dir, env) {
   console.log(`\n== ${title}`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', dir, pattern], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env, GEO_HOOK_TEST_PASS: pass },
+    // uvu colours its output whatever it writes to: only a terminal gets colours (NO_COLOR is kept as it is).
+    env: { ...process.env, ...(!process.stdout.isTTY && process.env.FORCE_COLOR === undefined && { NO_COLOR: '1' }), ...env, GEO_HOOK_TEST_PASS: pass },
   });
   let output = '';
   child.stdout.on('data', (chunk) => {

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { findTool } from './tools.js';
 import { createServer, connect } from 'node:net';
 
@@ -52,10 +55,13 @@ export interface RedisProcess {
  */
 export async function startRedis(extraArgs: readonly string[] = []): Promise<RedisProcess> {
   const port = await freePort();
+  // A folder of its own (in the system's temp, kept across a restart): a replica's full sync writes the
+  // master's RDB to its working folder even with --save "", which once left a dump.rdb in the checkout.
+  const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'local', ...extraArgs];
-    child = spawn(findTool('redis-server'), args, { stdio: 'ignore' });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'local', ...extraArgs];
+    child = spawn(findTool('redis-server'), args, { stdio: 'ignore', cwd: dir });
     for (let i = 0; i < 100; i++) {
       if (await redisCommand(port, 'PING', 500).then((reply) => reply === '+PONG', () => false)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));

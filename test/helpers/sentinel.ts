@@ -59,6 +59,8 @@ export async function startSentinelSet(dir: string): Promise<SentinelSet> {
     url: `redis+sentinel://${sentinelPorts.map((port) => `127.0.0.1:${port}`).join(',')}/${MASTER_NAME}`,
     masterPort: async () => {
       const client = new Redis({ port: sentinelPorts[0], host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+      // A server that is down is an answer here, not an unhandled error event (ioredis prints its stack).
+      client.on('error', () => {});
       try {
         await client.connect();
         const [, port] = (await client.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)) as [string, string];
@@ -71,6 +73,8 @@ export async function startSentinelSet(dir: string): Promise<SentinelSet> {
       Promise.all(
         sentinelPorts.map(async (port) => {
           const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+          // A server that is down is an answer here, not an unhandled error event (ioredis prints its stack).
+          client.on('error', () => {});
           try {
             await client.connect();
             return `${port}=${/sentinel_tilt:(\d)/.exec(await client.info('sentinel'))?.[1] ?? '?'}`;
@@ -103,6 +107,8 @@ export async function startSentinelSet(dir: string): Promise<SentinelSet> {
 
 async function replicaLinkUp(port: number): Promise<boolean> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  // A server that is down is an answer here, not an unhandled error event (ioredis prints its stack).
+  client.on('error', () => {});
   try {
     await client.connect();
     return /master_link_status:up/.test(await client.info('replication'));
@@ -115,6 +121,8 @@ async function replicaLinkUp(port: number): Promise<boolean> {
 
 async function masterInfo(port: number): Promise<Record<string, string>> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  // A server that is down is an answer here, not an unhandled error event (ioredis prints its stack).
+  client.on('error', () => {});
   try {
     await client.connect();
     const flat = (await client.call('SENTINEL', 'master', MASTER_NAME)) as string[];
