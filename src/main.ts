@@ -61,7 +61,20 @@ function isCharacterDevice(fd: number): boolean {
 /** A single executable runs as itself; otherwise node, its loader flags (tsx), and the script. */
 function selfCommand(): string[] {
   if (isSingleExecutable()) return [process.execPath];
-  return [process.execPath, ...process.execArgv, path.resolve(process.argv[1] ?? '')];
+  return [process.execPath, ...process.execArgv.map(absoluteLoader), path.resolve(process.argv[1] ?? '')];
+}
+
+/**
+ * `--import tsx` as a file URL: an installed hook runs in the repository's
+ * folder, where the bare name would not resolve.
+ */
+function absoluteLoader(arg: string, index: number, args: readonly string[]): string {
+  if (args[index - 1] !== '--import' || /^(?:file:|\/|\.)/.test(arg)) return arg;
+  try {
+    return typeof import.meta.resolve === 'function' ? import.meta.resolve(arg) : arg;
+  } catch {
+    return arg;
+  }
 }
 
 function isSingleExecutable(): boolean {

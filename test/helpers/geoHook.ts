@@ -18,7 +18,8 @@ export const RULE = '='.repeat(72);
 export function geoHookCommand(): [string, string[]] {
   const target = process.env.GEO_HOOK_TEST_TARGET ?? 'bundle';
   if (target === 'sea') return [path.join(ROOT, 'dist/geo-hook'), []];
-  if (target === 'sources') return [process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')]];
+  // tsx by its file URL: a hook installed from this command runs in the repository's folder, where "tsx" does not resolve.
+  if (target === 'sources') return [process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'src/main.ts')]];
   return [process.execPath, [path.join(ROOT, 'dist/geo-hook.cjs')]];
 }
 
