@@ -29,7 +29,7 @@ export async function runCli(shell: Shell): Promise<void> {
     .completion('completion', 'print a shell completion script (bash, zsh): geo-hook completion >> ~/.bashrc')
     .demandCommand(1, 'name a command')
     // Flags are read by their own names; camelCase copies would only double every error.
-    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
+    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false, 'parse-numbers': false })
     .recommendCommands()
     .strict()
     .version(VERSION)

@@ -8,10 +8,12 @@ export function configFlags(keys: readonly ConfigKey[]): Record<string, Options>
   };
   for (const key of keys) {
     const spec = OPTIONS[key];
+    // A number is taken as the text given (resolveConfig checks it and says what is wrong with it in words),
+    // so yargs is told no type for it, and the help says [number].
     flags[spec.flag] = {
-      type: spec.type === 'boolean' ? 'boolean' : 'string',
+      ...(spec.type === 'boolean' ? { type: 'boolean' as const } : spec.type === 'number' ? {} : { type: 'string' as const }),
       // The default is said in the text, not given to yargs: the config file may override it (resolveConfig owns defaults).
-      describe: `${spec.describe} [${spec.env}]${spec.default === undefined || spec.default === false ? '' : ` [default: ${String(spec.default)}]`}`,
+      describe: `${spec.describe} [${spec.env}]${spec.default === undefined || spec.default === false ? '' : ` [default: ${String(spec.default)}]`}${spec.type === 'number' ? ' [number]' : ''}`,
       ...(spec.type !== 'boolean' && { requiresArg: true }),
     };
   }

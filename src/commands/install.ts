@@ -37,7 +37,7 @@ export function installCommand(shell: Shell): CommandModule {
 
 /** The repositories and how to take them, the same for install and uninstall. */
 export function withTargets(yargs: Argv) {
-  return yargs.positional('repo', { type: 'string', array: true, describe: 'bare repositories (with --recursive: folders holding them)' }).options({
+  return yargs.positional('repo', { type: 'string', array: true, default: undefined, defaultDescription: undefined, describe: 'bare repositories (with --recursive: folders holding them)' }).options({
     recursive: { alias: 'r', type: 'boolean', describe: 'every bare repository under the given folders' },
     'dry-run': { type: 'boolean', describe: 'list what would change, and change nothing' },
   });

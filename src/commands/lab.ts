@@ -7,7 +7,7 @@ export function labCommand(shell: Shell): CommandModule {
     describe: 'the reference server and a smart-HTTP front end over fixture repositories, on loopback',
     builder: (yargs) =>
       yargs.options({
-        mode: { choices: ['geo-node-id', 'correlation', 'legacy'], default: 'correlation', describe: 'how the front end tells the hook where a push came from' },
+        mode: { choices: ['geo-node-id', 'correlation', 'legacy'], default: 'geo-node-id', describe: 'how the front end tells the hook where a push came from (geo-node-id, the default, as in the deploy guide)' },
         host: { type: 'string', default: '127.0.0.1', describe: 'address to listen on (loopback unless you mean it)' },
         port: { type: 'number', default: 0, describe: 'front-end port (0: any free one)' },
         'api-port': { type: 'number', default: 0, describe: 'internal API port (0: any free one)' },
@@ -26,7 +26,7 @@ export function labCommand(shell: Shell): CommandModule {
       ]);
       const { site, fixture } = await loadLabFixtures(argv['nodes-file'] as string | undefined, argv['lab-file'] as string | undefined);
       const lab = await startLab({
-        mode: argv.mode as 'correlation',
+        mode: argv.mode as 'geo-node-id' | 'correlation' | 'legacy',
         site,
         fixture,
         self: shell.self,

@@ -18,6 +18,16 @@ test('every command has --help with an example; settings show their defaults', a
   const serve = await runGeoHook(['serve', '--help']);
   assert.match(serve.stdout.replace(/\s+/g, ' '), /\[GEO_HOOK_MAX_CONNECTIONS\] \[default: 1024\]/);
   assert.match(serve.stdout.replace(/\s+/g, ' '), /\[GEO_HOOK_STORE\] \[default: memory\]/);
+  // Numbers are numbers to the reader, whatever the parser keeps them as.
+  assert.match(hook, /\[GEO_HOOK_TIMEOUT\] \[default: 10\] \[number\]/);
+  assert.not.match(hook, /\[GEO_HOOK_TIMEOUT\] \[default: 10\] \[number\] \[string\]/);
+  assert.match(serve.stdout.replace(/\s+/g, ' '), /\[default: 1024\] \[number\]/);
+  // A required list of repositories has no default.
+  const install = (await runGeoHook(['install', '--help'])).stdout.replace(/\s+/g, ' ');
+  assert.match(install, /repo bare repositories \(with --recursive: folders holding them\) \[array\] \[required\]/);
+  assert.not.match(install, /\[default: \[\]\]/);
+  // The lab's default mode is the deploy guide's default.
+  assert.match((await runGeoHook(['lab', '--help'])).stdout.replace(/\s+/g, ' '), /\[default: "geo-node-id"\]/);
 });
 
 test('geo-hook completion prints a shell completion script that completes the commands and their flags', async () => {
