@@ -47,6 +47,11 @@ function makeShell(): Shell {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     },
+    onReload: (handler) => {
+      process.on('SIGHUP', () => {
+        Promise.resolve(handler()).catch((error: unknown) => report(error, process.env));
+      });
+    },
   };
 }
 

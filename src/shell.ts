@@ -30,4 +30,6 @@ export interface Shell {
   exitNow(code: number): never;
   /** Runs once on SIGINT or SIGTERM, for commands that keep running (serve, lab). */
   onStop(handler: () => void | Promise<void>): void;
+  /** Runs on every SIGHUP, for a server that loads its files again. */
+  onReload(handler: () => void | Promise<void>): void;
 }

@@ -31,6 +31,15 @@ export function serveCommand(shell: Shell): CommandModule {
       shell.onStop(async () => {
         await running.close();
       });
+      // kill -HUP (systemctl reload): the site file again, for a repository or a node added; nothing else restarts.
+      shell.onReload(async () => {
+        try {
+          const site = await running.reloadSite();
+          toStdout({ event: 'site_reloaded', nodes_file: config.nodesFile, nodes: site.nodes.size, repositories: site.repositories.size });
+        } catch (error) {
+          toStdout({ event: 'site_reload_failed', nodes_file: config.nodesFile, error: (error as Error).message, kept: 'the site as it was' });
+        }
+      });
     },
   };
 }

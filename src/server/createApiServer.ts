@@ -47,6 +47,8 @@ function expectsContinue(request: IncomingMessage): boolean {
 export type ApiServer = Server & {
   /** The receive-pack step for a front end in the same process. */
   registerPush(step: ReceivePackStep): Promise<RegisterOutcome>;
+  /** Answers from now on with this site (the site file loaded again). */
+  replaceSite(site: GeoSite): void;
 };
 
 /**
@@ -133,5 +135,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   server.on('checkContinue', answerRequest);
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   server.on('drop', () => options.metrics?.connectionDropped());
-  return Object.assign(server, { registerPush: (step: ReceivePackStep) => registerPush(options.store, step, options.legacy) });
+  return Object.assign(server, {
+    registerPush: (step: ReceivePackStep) => registerPush(options.store, step, options.legacy),
+    replaceSite: (site: GeoSite) => {
+      context.site = site;
+    },
+  });
 }

@@ -6,7 +6,8 @@ import type { ReferrerStore } from './stores/referrerStore.js';
 
 /** What every handler may use: the site, the store, the settings. */
 export interface ServerContext {
-  readonly site: GeoSite;
+  /** Replaced whole when serve loads its site file again (SIGHUP): a request sees one site or the other. */
+  site: GeoSite;
   readonly store: ReferrerStore;
   /** Find referrers by upstream's racy actor+repository key too. */
   readonly legacy: boolean;

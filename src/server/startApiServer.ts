@@ -24,6 +24,8 @@ export interface RunningApiServer {
   readonly url: string;
   /** Where the operations endpoints are, when they have their own address. */
   readonly operationsUrl: string | undefined;
+  /** Loads the site file again and answers with it from now on; throws (and keeps the old one) when it does not load. */
+  reloadSite(): Promise<GeoSite>;
   close(): Promise<void>;
 }
 
@@ -39,13 +41,8 @@ export async function startApiServer(
   }
   const secret = secretFromFile(await readText(config.secretFile, 'secret file'));
   if (secret === '') throw new UsageError(`secret file ${config.secretFile} is empty`, 'ESECRET');
-  let site: GeoSite;
-  try {
-    site = parseGeoSite(await readText(config.nodesFile, 'nodes file'), config.nodesFile);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message, 'ECONFIG', error);
-  }
+  const nodesFile = config.nodesFile;
+  const site = await loadSite(nodesFile);
   const frontendToken = config.frontendTokenFile === undefined ? undefined : secretFromFile(await readText(config.frontendTokenFile, 'front-end token file'));
   const tokenProblem = frontendToken === undefined ? undefined : frontendTokenProblem(frontendToken, secret);
   if (tokenProblem !== undefined) throw new UsageError(`front-end token file ${config.frontendTokenFile} ${tokenProblem}`, 'ESECRET');
@@ -70,6 +67,13 @@ export async function startApiServer(
     site,
     url,
     operationsUrl,
+    // The site file again (SIGHUP): a file that does not load leaves the site as it was, and says why.
+    reloadSite: async () => {
+      const next = await loadSite(nodesFile);
+      server.replaceSite(next);
+      operations?.replaceSite(next);
+      return next;
+    },
     // Stop accepting, answer what is in flight (10 s at most), then close the store.
     close: async () => {
       await Promise.all([closeGracefully(server), operations && closeGracefully(operations)]);
@@ -119,6 +123,15 @@ export async function openStore(store: string, log: (record: Record<string, unkn
 function tcpUrl(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
+}
+
+async function loadSite(nodesFile: string): Promise<GeoSite> {
+  try {
+    return parseGeoSite(await readText(nodesFile, 'nodes file'), nodesFile);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError((error as Error).message, 'ECONFIG', error);
+  }
 }
 
 async function readText(path: string, what: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,6 +33,32 @@ const push = (extra: Record<string, unknown> = {}) => ({
   changes: refLine(),
   push_options: [],
   ...extra,
+});
+
+test('SIGHUP loads the site file again: a repository added is known at once; a broken file keeps the site as it was', async () => {
+  const dir = await makeTempDir();
+  const siteFile = path.join(dir, 'geo-site.json');
+  const site = JSON.parse(await readFile(path.join(FIXTURES, 'geo-site.json'), 'utf8')) as { repositories: Record<string, string> };
+  await writeFile(siteFile, JSON.stringify(site));
+  const serve = await startServe(['--secret-file', await writeSecret(dir, SECRET), '--nodes-file', siteFile]);
+  try {
+    const before = await call(serve, 'POST', 'post_receive', push({ gl_repository: 'project-99', geo_node_id: 2 }));
+    assert.equal([before.status, before.json!.message], [404, '404 Project Not Found']);
+    await writeFile(siteFile, JSON.stringify({ ...site, repositories: { ...site.repositories, 'project-99': 'group/added' } }));
+    serve.child.kill('SIGHUP');
+    assert.ok(await serve.logLine((record) => record.event === 'site_reloaded'), JSON.stringify(serve.logs()));
+    const after = await call(serve, 'POST', 'post_receive', push({ gl_repository: 'project-99', geo_node_id: 2 }));
+    assert.is(after.status, 200);
+    assert.match(JSON.stringify(after.json), /http:\/\/primary\.geo\.test\/group\/added\.git/);
+    await writeFile(siteFile, '{"nodes": ');
+    serve.child.kill('SIGHUP');
+    const failed = await serve.logLine((record) => record.event === 'site_reload_failed');
+    assert.match(String(failed?.error), /is not valid JSON|JSON/);
+    assert.is((await call(serve, 'POST', 'post_receive', push({ gl_repository: 'project-99', geo_node_id: 2 }))).status, 200, 'the site as it was');
+    assert.is(serve.child.exitCode, null, 'serve still runs');
+  } finally {
+    await serve.stop();
+  }
 });
 
 test('check: authenticated health answer', async ({ serve }) => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../src/config/resolveConfig.js';
@@ -7,6 +8,7 @@ import { parseResponse } from '../../src/hook/parseResponse.js';
 import { readHookEnv } from '../../src/hook/readHookEnv.js';
 import { parseApiUrl } from '../../src/shared/apiUrl.js';
 import { GL_ID, GL_REPOSITORY } from '../../src/shared/identifiers.js';
+import { errorLine, pusherLine } from '../../src/messages.js';
 
 /**
  * Every line a user reads for a mistake, in its exact words (written out
@@ -196,6 +198,14 @@ test('each refusal carries its code, which the log records as error_code', () =>
   assert.is(code(() => resolveConfig(file('{"tmeout": 1}'))), 'ECONFIG');
   assert.is(code(() => resolveConfig(file('{"timeout": "x"}'))), 'ECONFIG');
   assert.is(code(() => resolveConfig(file('{"timeout": 0}'))), 'ECONFIG');
+});
+
+test('every line a pusher can be shown instead of an operator\'s is explained, word for word, in docs/troubleshooting.md', () => {
+  const page = readFileSync(new URL('../../docs/troubleshooting.md', import.meta.url), 'utf8');
+  for (const reason of ['unreachable', 'refused', 'answer', 'configuration'] as const) {
+    const line = errorLine(pusherLine(reason)).trim();
+    assert.ok(page.includes(`\`${line}\``), line);
+  }
 });
 
 test.run();
