@@ -432,7 +432,8 @@ export async function deployNginxPrimary(mode: Mode, options: { registerApi?: st
         GL_ID_MAP: glIdMap,
         HTPASSWD: htpasswd,
         API_ADDRESS: apiAddress,
-        FRONTEND_TOKEN_INCLUDE: tokenInclude,
+        // geo_node_id mode as the guide says: the shipped empty include, no token file at all.
+        FRONTEND_TOKEN_INCLUDE: mode === 'correlation' ? tokenInclude : path.join(DEPLOY, 'nginx/snippets/geo-hook-no-frontend-token.conf'),
         MODE_SNIPPET: path.join(DEPLOY, `nginx/snippets/geo-hook-${mode}.conf`),
         BACKEND_SNIPPET: backend,
       }),

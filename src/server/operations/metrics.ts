@@ -41,25 +41,24 @@ export function createMetrics(options: { droppedLogLines: () => number; storeSiz
     },
   });
   const sizes = options.storeSizes ?? (async () => undefined);
+  // Both read the store when scraped; while it cannot say, the series are absent rather than stale.
+  const fromStore = (pick: (now: StoreSizes) => number) =>
+    async function collect(this: { reset(): void; inc?(value: number): void; set?(value: number): void }) {
+      const now = await sizes();
+      this.reset();
+      if (now !== undefined) (this.set ?? this.inc)!.call(this, pick(now));
+    };
   new Gauge({
     name: 'geo_hook_referrer_store_entries',
     help: 'Entries in the referrer store now (Redis: every key of its database)',
     registers: [registry],
-    async collect() {
-      const now = await sizes();
-      this.reset();
-      if (now !== undefined) this.set(now.entries);
-    },
+    collect: fromStore((now) => now.entries),
   });
   new Counter({
     name: 'geo_hook_referrer_store_evictions_total',
     help: 'Referrer store entries dropped to make room before anyone took them (Redis: its evicted_keys)',
     registers: [registry],
-    async collect() {
-      const now = await sizes();
-      this.reset();
-      if (now !== undefined) this.inc(now.evictions);
-    },
+    collect: fromStore((now) => now.evictions),
   });
   // Every series there from the start, at 0: a dashboard sees "none yet", not "no data".
   for (const source of ['geo_node_id', 'correlation', 'legacy', 'none'] as const) lookups.inc({ source }, 0);
