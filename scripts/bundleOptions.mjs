@@ -1,6 +1,17 @@
 // How geo-hook's bundles are made, shared by the build and the benchmark's probes.
 import { readFile } from 'node:fs/promises';
 
+/** The files of deploy/ that deploy-config --write fills in (src/deploy/deployTemplates.ts names the same). */
+const DEPLOY_TEMPLATES = [
+  'nginx/geo-hook-primary.conf',
+  'nginx/geo-hook-secondary.conf',
+  'nginx/snippets/geo-hook-correlation.conf',
+  'nginx/snippets/geo-hook-geo-node-id.conf',
+  'nginx/snippets/geo-hook-git-http-backend.conf',
+  'nginx/snippets/geo-hook-no-frontend-token.conf',
+  'apache/geo-hook-primary.conf',
+];
+
 /**
  * An esbuild step that rewrites one file of a dependency: each swap must
  * match exactly `times` times (one unless given), and `leftOver` must not
@@ -105,6 +116,8 @@ export const bundleOptions = {
     GEO_HOOK_HOOK_ASSET: JSON.stringify(SEA_ASSETS.hook),
     GEO_HOOK_CODE_CACHE_ASSET: JSON.stringify(SEA_ASSETS.codeCache),
     GEO_HOOK_VERSION: JSON.stringify(JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version),
+    // The shipped web server files, for deploy-config --write: the executable carries them.
+    GEO_HOOK_DEPLOY_TEMPLATES: JSON.stringify(Object.fromEntries(await Promise.all(DEPLOY_TEMPLATES.map(async (name) => [name, await readFile(new URL(`../deploy/${name}`, import.meta.url), 'utf8')])))),
   },
   banner: { js: 'var __geoHookImportMetaUrl=require("url").pathToFileURL(__filename).href;' },
   // Parts of dependencies that geo-hook never uses but would pay for at every

@@ -138,6 +138,10 @@ function loadSecondBundle(file: string): unknown {
 
 async function main(): Promise<void> {
   const shell = makeShell();
+  // A reader that went away (geo-hook … | head) is no error of ours: no stack trace, just the end.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
   try {
     if (invokedAsHook()) {
       // git passes a post-receive hook no arguments; anything else is a mistake, said once.
