@@ -26,7 +26,10 @@ export async function runCli(shell: Shell): Promise<void> {
     .command(demoCommand(shell))
     .command(deployConfigCommand(shell))
     .command(repositoryFilesCommand(shell))
-    .completion('completion', 'print a shell completion script (bash, zsh): geo-hook completion >> ~/.bashrc')
+    // yargs offers a one-letter alias as "--r" after "--": only its real form, "-r", is offered.
+    .completion('completion', 'print a shell completion script: geo-hook completion [bash|zsh] >> ~/.bashrc (or ~/.zshrc)', (_current: string, _argv: unknown, completionFilter: (onCompleted: (error: unknown, completions: string[] | undefined) => void) => void, done: (completions: string[]) => void) => {
+      completionFilter((_error, completions) => done((completions ?? []).filter((word) => !/^--[^-]$/.test(word.split(':')[0]!))));
+    })
     .demandCommand(1, 'name a command')
     // Flags are read by their own names; camelCase copies would only double every error.
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false, 'parse-numbers': false })

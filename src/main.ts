@@ -136,6 +136,29 @@ function loadSecondBundle(file: string): unknown {
   return createRequire(import.meta.url)(`./${file}`);
 }
 
+const COMPLETION_HELP = `geo-hook completion [bash|zsh]
+
+print a shell completion script for geo-hook's commands and flags: for the
+shell named, or else the one in SHELL (bash when that is neither)
+
+Examples:
+  geo-hook completion >> ~/.bashrc
+  geo-hook completion zsh >> ~/.zshrc
+`;
+
+/**
+ * \`geo-hook completion zsh\`: yargs picks the script's shell from SHELL
+ * alone, so the shell named on the command line is put there, here at the
+ * edge, and the word taken off the command line.
+ */
+function completionFor(shell: Shell): Shell {
+  const [command, named, ...rest] = shell.argv;
+  if (command !== 'completion' || (named !== 'bash' && named !== 'zsh') || rest.length > 0) return shell;
+  process.env.SHELL = `/bin/${named}`;
+  // The shell's other parts stay as they are (lazy getters included): only argv differs.
+  return Object.assign(Object.create(shell) as Shell, { argv: ['completion'] });
+}
+
 async function main(): Promise<void> {
   const shell = makeShell();
   // A reader that went away (geo-hook … | head) is no error of ours: no stack trace, just the end.
@@ -157,9 +180,12 @@ async function main(): Promise<void> {
     } else if (shell.argv.length === 1 && shell.argv[0] === '--version') {
       // Scripts ask this often; it needs no argument parser either.
       shell.stdout.write(`${VERSION}\n`);
+    } else if (shell.argv[0] === 'completion' && (shell.argv.includes('--help') || shell.argv.includes('-h'))) {
+      // yargs answers its completion command with the script whatever follows: the help is said here.
+      shell.stdout.write(COMPLETION_HELP);
     } else {
       const { runCli } = await loadCli();
-      await runCli(shell);
+      await runCli(completionFor(shell));
     }
   } catch (error) {
     report(error, process.env);

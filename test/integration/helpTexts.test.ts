@@ -42,4 +42,20 @@ test('geo-hook completion prints a shell completion script that completes the co
   assert.ok(flags.stdout.split('\n').includes('--max-connections'), flags.stdout);
 });
 
+test('completion: --help is help, zsh and bash by name whatever SHELL says, one-letter aliases offered as -r only', async () => {
+  const help = await runGeoHook(['completion', '--help']);
+  assert.equal([help.code, help.stderr], [0, '']);
+  assert.match(help.stdout, /^geo-hook completion \[bash\|zsh\]\n/);
+  assert.not.match(help.stdout, /begin-geo-hook-completions/);
+  const zsh = await runGeoHook(['completion', 'zsh'], { env: { SHELL: '/bin/bash' } });
+  assert.equal([zsh.code, zsh.stderr], [0, '']);
+  assert.match(zsh.stdout, /^#compdef geo-hook$/m);
+  const bash = await runGeoHook(['completion', 'bash'], { env: { SHELL: '/usr/bin/zsh' } });
+  assert.match(bash.stdout, /^###-begin-geo-hook-completions-###$/m);
+  assert.not.match(bash.stdout, /#compdef/);
+  const flags = (await runGeoHook(['--get-yargs-completions', 'geo-hook', 'install', '--r'])).stdout.split('\n');
+  assert.ok(flags.includes('--recursive'), flags.join(' '));
+  assert.not.ok(flags.includes('--r'), flags.join(' '));
+});
+
 test.run();
