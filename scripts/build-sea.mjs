@@ -36,6 +36,8 @@ const SEA_DIR = `${output}-sea`;
 const seaMain = `${SEA_DIR}/main.cjs`;
 const wrappedHook = `${SEA_DIR}/${SEA_ASSETS.hook}`;
 const codeCache = `${SEA_DIR}/${SEA_ASSETS.codeCache}`;
+const wrappedCli = `${SEA_DIR}/${SEA_ASSETS.cli}`;
+const cliCodeCache = `${SEA_DIR}/${SEA_ASSETS.cliCodeCache}`;
 /** What the training API answers: both kinds of message, so that both renderings are compiled. */
 const TRAINING_REPLY = JSON.stringify({
   reference_counter_decreased: true,
@@ -51,19 +53,25 @@ execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 await mkdir(SEA_DIR, { recursive: true });
 await build({ ...bundleOptions, entryPoints: ['src/executable/seaMain.ts'], outfile: seaMain, banner: {}, plugins: [] });
 await writeFile(wrappedHook, wrapHookBundle(await readFile(bundle, 'utf8')));
+await writeFile(wrappedCli, wrapHookBundle(await readFile(cliBundle, 'utf8')));
 
 // A loopback stand-in for the internal API: the training run below and the check of the result call it.
 const api = await startTrainingApi();
 let stripped;
 try {
-  if (process.env.GEO_HOOK_SEA_CODE_CACHE === '0') await writeFile(codeCache, '');
-  else await trainCodeCache(api);
+  if (process.env.GEO_HOOK_SEA_CODE_CACHE === '0') {
+    await writeFile(codeCache, '');
+    await writeFile(cliCodeCache, '');
+  } else {
+    await trainCodeCache(api);
+    await trainCliCodeCache();
+  }
   await writeFile(
     'dist/sea-config.json',
     JSON.stringify({
       main: seaMain,
       output: blob,
-      assets: { [SEA_ASSETS.hook]: wrappedHook, [SEA_ASSETS.codeCache]: codeCache, [SEA_ASSETS.cli]: cliBundle },
+      assets: { [SEA_ASSETS.hook]: wrappedHook, [SEA_ASSETS.codeCache]: codeCache, [SEA_ASSETS.cli]: wrappedCli, [SEA_ASSETS.cliCodeCache]: cliCodeCache },
       disableExperimentalSEAWarning: true,
       // The entry is a few lines; the hook's code cache is an asset (above), made after a run, which SEA's is not.
       useCodeCache: false,
@@ -86,6 +94,7 @@ try {
   }
   // Tried before it replaces the last good one.
   await checkCodeCache(api);
+  checkCliCodeCache();
   await rename(partial, output);
   await rm(blob, { force: true });
 } finally {
@@ -134,6 +143,21 @@ async function startTrainingApi() {
 async function trainCodeCache(api) {
   const stderr = await api.runHook(runtime, ['--random-seed=1', 'scripts/train-code-cache.mjs', wrappedHook, codeCache, 'post-receive']);
   if (!stderr.includes('Current replication lag: 3 seconds')) throw new Error(`the training run of the hook did not show its message:\n${stderr}`);
+}
+
+/** V8's code cache for the command line, written after a --help run on the embedded runtime (every command's builder compiled). */
+async function trainCliCodeCache() {
+  const run = spawnSync(runtime, ['--random-seed=1', 'scripts/train-cli-cache.mjs', wrappedCli, cliCodeCache, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`the training run of the command line failed (status ${run.status ?? run.signal}):\n${run.stderr}`);
+}
+
+/** The executable's commands run, and its runtime takes their code cache. */
+function checkCliCodeCache() {
+  const run = spawnSync(path.resolve(partial), ['check', '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GEO_HOOK_API_URL: 'http://127.0.0.1:9' }, timeout: 60_000 });
+  const expected = process.env.GEO_HOOK_SEA_CODE_CACHE === '0' ? undefined : "the executable's V8 code cache for its commands is accepted";
+  if (expected !== undefined && !String(run.stdout).includes(expected)) {
+    throw new Error(`the executable's check did not say "${expected}":\n${run.stdout}${run.stderr}`);
+  }
 }
 
 /** The executable runs as a hook, and its runtime takes the code cache (a refused one would cost every push the time it saves). */

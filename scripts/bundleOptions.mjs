@@ -95,9 +95,12 @@ export const requestIdWithoutCrypto = rewrite('request-id-without-crypto', /[\\/
  * the hook bundle, wrapped as one function expression, its V8 code cache, and
  * the rest of geo-hook, which main.ts loads off the hook's path.
  */
-export const SEA_ASSETS = { hook: 'geo-hook.cjs', codeCache: 'geo-hook.code-cache', cli: 'geo-hook-cli.cjs' };
+export const SEA_ASSETS = { hook: 'geo-hook.cjs', codeCache: 'geo-hook.code-cache', cli: 'geo-hook-cli.cjs', cliCodeCache: 'geo-hook-cli.code-cache' };
 
-/** The wrapper around the hook asset: CommonJS's parameters, then the code cache's state (WrappedBundle in src/executable/hookAsset.ts). */
+/**
+ * The wrapper around the hook asset (and the command line's): CommonJS's
+ * parameters, then the code cache's state (WrappedBundle in src/executable/hookAsset.ts).
+ */
 export function wrapHookBundle(code) {
   return `(function (exports, require, module, __filename, __dirname, geoHookCodeCache) {${code}\n})`;
 }
@@ -115,6 +118,7 @@ export const bundleOptions = {
     GEO_HOOK_CLI_BUNDLE: JSON.stringify(SEA_ASSETS.cli),
     GEO_HOOK_HOOK_ASSET: JSON.stringify(SEA_ASSETS.hook),
     GEO_HOOK_CODE_CACHE_ASSET: JSON.stringify(SEA_ASSETS.codeCache),
+    GEO_HOOK_CLI_CODE_CACHE_ASSET: JSON.stringify(SEA_ASSETS.cliCodeCache),
     GEO_HOOK_VERSION: JSON.stringify(JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version),
     // The shipped web server files, for deploy-config --write: the executable carries them.
     GEO_HOOK_DEPLOY_TEMPLATES: JSON.stringify(Object.fromEntries(await Promise.all(DEPLOY_TEMPLATES.map(async (name) => [name, await readFile(new URL(`../deploy/${name}`, import.meta.url), 'utf8')])))),

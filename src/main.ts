@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ExitStatus, UsageError, isGeoHookError } from './errors.js';
 import { showControls } from './hook/showControls.js';
 import { errorLine, internalError } from './messages.js';
-import type { CodeCacheState } from './executable/hookAsset.js';
+import type { CodeCacheState, WrappedBundle } from './executable/hookAsset.js';
 import type { Shell } from './shell.js';
 import { VERSION } from './version.js';
 
@@ -20,6 +20,10 @@ function makeShell(): Shell {
     cwd: process.cwd(),
     nodeVersion: process.version,
     codeCache: typeof geoHookCodeCache === 'string' ? geoHookCodeCache : 'none',
+    // Known once the second bundle is loaded, which is before any command that asks.
+    get cliCodeCache() {
+      return cliCodeCache;
+    },
     // Only install and the lab need it; a hook run does not pay for finding out.
     get self() {
       return selfCommand();
@@ -122,15 +126,24 @@ async function loadCli(): Promise<typeof import('./cli.js')> {
   return import('./cli.js');
 }
 
+/** Set by the build: the asset holding V8's code cache for the second bundle, taken after a --help run. */
+declare const GEO_HOOK_CLI_CODE_CACHE_ASSET: string | undefined;
+
+/** Whether V8 took the second bundle's code cache ('none' outside the single executable). */
+let cliCodeCache: CodeCacheState = 'none';
+
 function loadSecondBundle(file: string): unknown {
   const sea = process.getBuiltinModule('node:sea');
   if (sea?.isSea()) {
-    // A single executable carries the bundle as an asset; its require loads built-in modules only.
-    const code = sea.getAsset(file, 'utf8');
+    // A single executable carries the bundle wrapped (a function expression) beside V8's code cache for it,
+    // taken by the build after a run, so yargs and the commands are not compiled again at every start.
+    const { Script } = process.getBuiltinModule('node:vm');
+    const cachedData = typeof GEO_HOOK_CLI_CODE_CACHE_ASSET === 'string' ? new Uint8Array(sea.getAsset(GEO_HOOK_CLI_CODE_CACHE_ASSET)) : new Uint8Array();
+    const script = new Script(sea.getAsset(file, 'utf8'), { filename: file, ...(cachedData.byteLength > 0 && { cachedData }) });
+    cliCodeCache = cachedData.byteLength === 0 ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
     const module = { exports: {} };
-    const { compileFunction } = process.getBuiltinModule('node:vm');
-    const run = compileFunction(code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
-    run(module.exports, createRequire(process.execPath), module, process.execPath, path.dirname(process.execPath));
+    // Its require loads built-in modules only.
+    (script.runInThisContext() as WrappedBundle)(module.exports, createRequire(process.execPath), module, process.execPath, path.dirname(process.execPath), cliCodeCache);
     return module.exports;
   }
   return createRequire(import.meta.url)(`./${file}`);

@@ -12,6 +12,8 @@ export interface Shell {
   readonly nodeVersion: string;
   /** Whether V8 took the code cache the single executable carries for the hook ('none' elsewhere). */
   readonly codeCache: CodeCacheState;
+  /** Whether V8 took the code cache the single executable carries for the command line (the second bundle). */
+  readonly cliCodeCache: CodeCacheState;
   /** How to run this same geo-hook again (for hooks it installs): the executable, or node and the script. */
   readonly self: readonly string[];
   /** Standard input, made on first use (a stream, and the modules behind it, cost every run that does not need it). */

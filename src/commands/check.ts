@@ -47,6 +47,7 @@ export function checkCommand(shell: Shell): CommandModule {
         version: VERSION,
         runtimeVersion: shell.nodeVersion,
         codeCache: shell.codeCache,
+        cliCodeCache: shell.cliCodeCache,
         now: Date.now,
         send: sendRequest,
       });

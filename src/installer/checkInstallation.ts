@@ -14,7 +14,7 @@ import { type ApiUrl, parseApiUrl } from '../shared/apiUrl.js';
 import { JWT_LEEWAY_SECONDS, secretFromFile } from '../shared/jwt.js';
 import { readHookScript, shellQuote } from './hookScript.js';
 import { validateHookConfig } from './validateHookConfig.js';
-import { judgeCodeCache, judgeRuntime } from './nodeSupport.js';
+import { judgeCliCodeCache, judgeCodeCache, judgeRuntime } from './nodeSupport.js';
 import { fileProblem } from '../shared/fileProblem.js';
 import { MAX_REPOSITORY_FILE_BYTES, RepositoryRefusal, kindOf, lstatOrNothing, readSmallFile } from './repositoryPaths.js';
 
@@ -34,6 +34,8 @@ export interface CheckInputs {
   readonly runtimeVersion: string;
   /** Whether V8 took the single executable's code cache in this process. */
   readonly codeCache: CodeCacheState;
+  /** The same, for the command line's bundle. */
+  readonly cliCodeCache?: CodeCacheState;
   readonly now: () => number;
   readonly send: (request: ApiRequest, options: SendOptions) => Promise<SendResult>;
 }
@@ -59,6 +61,8 @@ export async function checkInstallation(inputs: CheckInputs): Promise<CheckResul
   add(judgeRuntime(inputs.runtimeVersion, inputs.now()));
   const codeCache = judgeCodeCache(inputs.codeCache);
   if (codeCache) add(codeCache);
+  const cliCodeCache = judgeCliCodeCache(inputs.cliCodeCache ?? 'none');
+  if (cliCodeCache) add(cliCodeCache);
   let config: Config;
   try {
     config = resolveConfig(inputs.sources);

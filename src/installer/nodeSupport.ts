@@ -43,3 +43,14 @@ export function judgeCodeCache(state: CodeCacheState): RuntimeSupport | undefine
     fix: 'run geo-hook without V8 flags in NODE_OPTIONS (where git runs the hook, too), or rebuild it on this runtime',
   };
 }
+
+/** The same for the command line's own cache (the second bundle): a slower check or serve start, never a slower push. */
+export function judgeCliCodeCache(state: CodeCacheState): RuntimeSupport | undefined {
+  if (state === 'none') return undefined;
+  if (state === 'accepted') return { status: 'ok', what: "the executable's V8 code cache for its commands is accepted" };
+  return {
+    status: 'warn',
+    what: "the executable's V8 code cache for its commands is refused: each command compiles its code again (a slower start, pushes unaffected)",
+    fix: 'run geo-hook without V8 flags in NODE_OPTIONS, or rebuild it on this runtime',
+  };
+}

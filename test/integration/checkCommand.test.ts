@@ -29,7 +29,10 @@ test('a good installation: every check ok, exit 0', async () => {
       // One host, one clock: within the Date header's whole seconds it agrees, never "1 s ahead".
       assert.match(result.stdout, /^ok {4}clock agrees with the API's \(to the Date header's whole seconds\)$/m);
       // The single executable says whether V8 took its code cache; node running the bundle has none to speak of.
-      if (process.env.GEO_HOOK_TEST_TARGET === 'sea') assert.match(result.stdout, /^ok {4}the executable's V8 code cache is accepted/m);
+      if (process.env.GEO_HOOK_TEST_TARGET === 'sea') {
+        assert.match(result.stdout, /^ok {4}the executable's V8 code cache is accepted/m);
+        assert.match(result.stdout, /^ok {4}the executable's V8 code cache for its commands is accepted$/m);
+      }
       else assert.not.match(result.stdout, /code cache/);
       assert.match(result.stdout, /a\.git: the hook is installed, executable, runs this geo-hook, and uses config file .*config\.json$/m);
       assert.not.match(result.stdout, /check-secret/);
@@ -38,6 +41,7 @@ test('a good installation: every check ok, exit 0', async () => {
         // A V8 flag that changes the code V8 makes: the cache is refused, a warning (not a failure), the check still passes.
         const jitless = await runGeoHook(['check', '--config', config, bare], { env: { NODE_OPTIONS: '--jitless' } });
         assert.is(jitless.code, 0, jitless.stdout);
+        assert.match(jitless.stdout, /^warn {2}the executable's V8 code cache for its commands is refused: each command compiles its code again/m);
         assert.match(jitless.stdout, /^warn {2}the executable's V8 code cache is refused: every hook run compiles its code again \(about 20 ms of each push\)\n +→ run geo-hook without V8 flags in NODE_OPTIONS/m);
       }
 

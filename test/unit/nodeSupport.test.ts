@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { judgeCodeCache, judgeRuntime } from '../../src/installer/nodeSupport.js';
+import { judgeCliCodeCache, judgeCodeCache, judgeRuntime } from '../../src/installer/nodeSupport.js';
 
 const at = (date: string) => Date.parse(`${date}T12:00:00Z`);
 
@@ -52,6 +52,16 @@ test('the code cache: accepted is ok, refused a warning with its fix, and nothin
     fix: 'run geo-hook without V8 flags in NODE_OPTIONS (where git runs the hook, too), or rebuild it on this runtime',
   });
   assert.is(judgeCodeCache('none'), undefined);
+});
+
+test("the command line's code cache: none says nothing, accepted is ok, refused a warning that pushes are unaffected", () => {
+  assert.is(judgeCliCodeCache('none'), undefined);
+  assert.equal(judgeCliCodeCache('accepted'), { status: 'ok', what: "the executable's V8 code cache for its commands is accepted" });
+  assert.equal(judgeCliCodeCache('rejected'), {
+    status: 'warn',
+    what: "the executable's V8 code cache for its commands is refused: each command compiles its code again (a slower start, pushes unaffected)",
+    fix: 'run geo-hook without V8 flags in NODE_OPTIONS, or rebuild it on this runtime',
+  });
 });
 
 test.run();

@@ -1,0 +1,35 @@
+// Run by the build on the runtime the executable embeds:
+//   node scripts/train-cli-cache.mjs <wrapped command-line bundle> <cache file> <argument…>
+// Compiles the wrapped second bundle as src/main.ts does in the single
+// executable (same source, same wrapper, same file name), runs its command
+// line once with the arguments given (--help: yargs, every command's
+// builder, the help's rendering), and at exit writes V8's code cache for
+// it, so that what that run compiled is not compiled again at each start.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Script } from 'node:vm';
+
+const [bundleFile, cacheFile, ...argv] = process.argv.slice(2);
+const script = new Script(readFileSync(bundleFile, 'utf8'), { filename: path.basename(bundleFile) });
+process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(import.meta.url), module, process.execPath, path.dirname(process.execPath), 'none');
+const discard = { write: () => true, isTTY: false, columns: 80, on: () => discard };
+await module.exports.runCli({
+  argv,
+  env: {},
+  cwd: process.cwd(),
+  nodeVersion: process.version,
+  codeCache: 'none',
+  cliCodeCache: 'none',
+  self: [process.execPath],
+  stdin: process.stdin,
+  stdinIsTerminal: false,
+  stdout: discard,
+  stderr: discard,
+  setExitCode: () => {},
+  exitNow: (code) => process.exit(code),
+  onStop: () => {},
+  onReload: () => {},
+});
