@@ -28,6 +28,19 @@ export function judgeRuntime(version: string, now: number): RuntimeSupport {
   return { status: 'ok', what: `runtime node ${version} (supported until ${end})` };
 }
 
+/** What check says about one of the executable's code caches: accepted, and refused with its cost and fix. */
+interface CacheWords {
+  readonly accepted: string;
+  readonly refused: string;
+  readonly fix: string;
+}
+
+function judgeCache(state: CodeCacheState, words: CacheWords): RuntimeSupport | undefined {
+  if (state === 'none') return undefined;
+  if (state === 'accepted') return { status: 'ok', what: words.accepted };
+  return { status: 'warn', what: words.refused, fix: words.fix };
+}
+
 /**
  * Whether V8 took the executable's code cache, in this process. A runtime
  * started with V8 flags that change its code (NODE_OPTIONS=--jitless, say)
@@ -35,22 +48,18 @@ export function judgeRuntime(version: string, now: number): RuntimeSupport {
  * push. Nothing to say for geo-hook run by node, which carries no cache.
  */
 export function judgeCodeCache(state: CodeCacheState): RuntimeSupport | undefined {
-  if (state === 'none') return undefined;
-  if (state === 'accepted') return { status: 'ok', what: "the executable's V8 code cache is accepted: the hook starts without compiling" };
-  return {
-    status: 'warn',
-    what: "the executable's V8 code cache is refused: every hook run compiles its code again (about 20 ms of each push)",
+  return judgeCache(state, {
+    accepted: "the executable's V8 code cache is accepted: the hook starts without compiling",
+    refused: "the executable's V8 code cache is refused: every hook run compiles its code again (about 20 ms of each push)",
     fix: 'run geo-hook without V8 flags in NODE_OPTIONS (where git runs the hook, too), or rebuild it on this runtime',
-  };
+  });
 }
 
 /** The same for the command line's own cache (the second bundle): a slower check or serve start, never a slower push. */
 export function judgeCliCodeCache(state: CodeCacheState): RuntimeSupport | undefined {
-  if (state === 'none') return undefined;
-  if (state === 'accepted') return { status: 'ok', what: "the executable's V8 code cache for its commands is accepted" };
-  return {
-    status: 'warn',
-    what: "the executable's V8 code cache for its commands is refused: each command compiles its code again (a slower start, pushes unaffected)",
+  return judgeCache(state, {
+    accepted: "the executable's V8 code cache for its commands is accepted",
+    refused: "the executable's V8 code cache for its commands is refused: each command compiles its code again (a slower start, pushes unaffected)",
     fix: 'run geo-hook without V8 flags in NODE_OPTIONS, or rebuild it on this runtime',
-  };
+  });
 }
