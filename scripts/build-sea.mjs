@@ -147,7 +147,12 @@ async function trainCodeCache(api) {
 
 /** V8's code cache for the command line, written after a --help run on the embedded runtime (every command's builder compiled). */
 async function trainCliCodeCache() {
-  const run = spawnSync(runtime, ['--random-seed=1', 'scripts/train-cli-cache.mjs', wrappedCli, cliCodeCache, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeout: 60_000 });
+  const run = spawnSync(runtime, ['--random-seed=1', 'scripts/train-cli-cache.mjs', wrappedCli, cliCodeCache, '--help'], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
   if (run.status !== 0) throw new Error(`the training run of the command line failed (status ${run.status ?? run.signal}):\n${run.stderr}`);
 }
 

@@ -11,11 +11,16 @@ import path from 'node:path';
 import { Script } from 'node:vm';
 
 const [bundleFile, cacheFile, ...argv] = process.argv.slice(2);
+// Nothing is written anywhere, and no standard stream is made: which kind of file a stream is (a
+// pipe, a terminal, a file) decides which of node's functions a write compiles, and so the cache's bytes.
+const discard = { write: () => true, isTTY: false, columns: 80, on: () => discard, once: () => discard };
+for (const method of ['log', 'error', 'warn', 'info']) console[method] = () => {};
+// yargs asks process.stdout for the terminal's width, which makes the stream: a stand-in instead.
+for (const name of ['stdout', 'stderr', 'stdin']) Object.defineProperty(process, name, { value: discard, configurable: true });
 const script = new Script(readFileSync(bundleFile, 'utf8'), { filename: path.basename(bundleFile) });
 process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(import.meta.url), module, process.execPath, path.dirname(process.execPath), 'none');
-const discard = { write: () => true, isTTY: false, columns: 80, on: () => discard };
 await module.exports.runCli({
   argv,
   env: {},
@@ -24,7 +29,7 @@ await module.exports.runCli({
   codeCache: 'none',
   cliCodeCache: 'none',
   self: [process.execPath],
-  stdin: process.stdin,
+  stdin: discard,
   stdinIsTerminal: false,
   stdout: discard,
   stderr: discard,

@@ -149,6 +149,9 @@ function loadSecondBundle(file: string): unknown {
   return createRequire(import.meta.url)(`./${file}`);
 }
 
+/** Commands that keep running and write a log to stdout. */
+const LONG_RUNNING = new Set(['serve', 'lab']);
+
 const COMPLETION_HELP = `geo-hook completion [bash|zsh]
 
 print a shell completion script for geo-hook's commands and flags: for the
@@ -174,10 +177,13 @@ function completionFor(shell: Shell): Shell {
 
 async function main(): Promise<void> {
   const shell = makeShell();
-  // A reader that went away (geo-hook … | head) is no error of ours: no stack trace, just the end.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-  });
+  // A reader that went away (geo-hook check | head) is no error of a command that prints and ends: no
+  // stack trace, just the end. Not for the servers: a closed log pipe never stops them (they drop the lines).
+  if (!LONG_RUNNING.has(shell.argv[0] ?? '')) {
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+  }
   try {
     if (invokedAsHook()) {
       // git passes a post-receive hook no arguments; anything else is a mistake, said once.

@@ -96,5 +96,5 @@ function inert<T>(real: Test<T>, onTest: (name: string) => void): Test<T> {
 }
 
 function debianPackage(tool: string): string {
-  return ({ fusermount3: 'fuse3', script: 'bsdutils', 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', apache2: 'apache2', fcgiwrap: 'fcgiwrap' } as Record<string, string>)[tool] ?? tool;
+  return ({ fusermount3: 'fuse3', script: 'bsdutils', 'redis-server': 'redis-server', 'redis-sentinel': 'redis-sentinel', apache2: 'apache2', fcgiwrap: 'fcgiwrap', htpasswd: 'apache2-utils', runuser: 'util-linux', logger: 'bsdutils' } as Record<string, string>)[tool] ?? tool;
 }
