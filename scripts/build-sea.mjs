@@ -108,9 +108,16 @@ console.log(`${output}: node ${embedded}, ${(size / 1024 / 1024).toFixed(1)} MiB
 
 /** The internal API's post_receive on loopback, answering every request alike. */
 async function startTrainingApi() {
+  // The answer is written in one piece, always the same bytes (no Date, no keep-alive), and the connection
+  // closed: how an answer arrives decides which of the hook's functions its run compiles, so the cache's bytes.
+  const answer = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(TRAINING_REPLY)}\r\nConnection: close\r\n\r\n${TRAINING_REPLY}`;
   const server = createServer((request, response) => {
     request.resume();
-    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end(TRAINING_REPLY));
+    request.on('end', () => {
+      const socket = response.socket;
+      response.detachSocket(socket);
+      socket.end(answer);
+    });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const dir = await mkdtemp(path.join(tmpdir(), 'geo-hook-build-'));

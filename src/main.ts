@@ -177,13 +177,6 @@ function completionFor(shell: Shell): Shell {
 
 async function main(): Promise<void> {
   const shell = makeShell();
-  // A reader that went away (geo-hook check | head) is no error of a command that prints and ends: no
-  // stack trace, just the end. Not for the servers: a closed log pipe never stops them (they drop the lines).
-  if (!LONG_RUNNING.has(shell.argv[0] ?? '')) {
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-    });
-  }
   try {
     if (invokedAsHook()) {
       // git passes a post-receive hook no arguments; anything else is a mistake, said once.
@@ -203,6 +196,14 @@ async function main(): Promise<void> {
       // yargs answers its completion command with the script whatever follows: the help is said here.
       shell.stdout.write(COMPLETION_HELP);
     } else {
+      // A reader that went away (geo-hook check | head) is no error of a command that prints and ends: no
+      // stack trace, just the end. Not for the servers: a closed log pipe never stops them (they drop the lines).
+      // Not on the hook's path either, which has its own bounds and should not make a stream it does not use.
+      if (!LONG_RUNNING.has(shell.argv[0] ?? '')) {
+        process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+        });
+      }
       const { runCli } = await loadCli();
       await runCli(completionFor(shell));
     }
