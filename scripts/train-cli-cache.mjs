@@ -5,11 +5,9 @@
 // line once with the arguments given (--help: yargs, every command's
 // builder, the help's rendering), and at exit writes V8's code cache for
 // it, so that what that run compiled is not compiled again at each start.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { Script } from 'node:vm';
+import { trainedScript } from './trainedScript.mjs';
 
 const [bundleFile, cacheFile, ...argv] = process.argv.slice(2);
 // Nothing is written anywhere, and no standard stream is made: which kind of file a stream is (a
@@ -18,16 +16,7 @@ const discard = { write: () => true, isTTY: false, columns: 80, on: () => discar
 for (const method of ['log', 'error', 'warn', 'info']) console[method] = () => {};
 // yargs asks process.stdout for the terminal's width, which makes the stream: a stand-in instead.
 for (const name of ['stdout', 'stderr', 'stdin']) Object.defineProperty(process, name, { value: discard, configurable: true });
-// A GC may flush the bytecode of functions it finds old, and when one runs depends on timers (V8's
-// memory reducer): which functions the cache holds would then differ from build to build. No flushing
-// during the run; the flag is set back before the cache is taken, since V8 refuses a cache made under
-// other flags.
-setFlagsFromString('--no-flush-bytecode');
-const script = new Script(readFileSync(bundleFile, 'utf8'), { filename: path.basename(bundleFile) });
-process.on('exit', () => {
-  setFlagsFromString('--flush-bytecode');
-  writeFileSync(cacheFile, script.createCachedData());
-});
+const script = trainedScript(bundleFile, cacheFile);
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(import.meta.url), module, process.execPath, path.dirname(process.execPath), 'none');
 await module.exports.runCli({

@@ -1,0 +1,2 @@
+import type { Script } from 'node:vm';
+export declare function trainedScript(bundleFile: string, cacheFile: string): Script;
