@@ -53,6 +53,8 @@ export function isReallyRemote(absolutePath: string, mountsText: string, readLin
     const mount = mountOf(at, mountsText);
     return mount !== undefined && isRemoteFileSystem(mount.fsType);
   };
+  // Most servers mount nothing remote: then no path can lead onto one, and nothing need be looked at.
+  if (!mountsText.split('\n').some((line) => isRemoteFileSystem(line.split(' ')[2] ?? ''))) return false;
   let pending = absolutePath.split('/').filter((part) => part !== '');
   let resolved = '/';
   let links = 0;

@@ -92,7 +92,8 @@ export async function runPostReceive(io: HookIo): Promise<number> {
     config = resolveConfig({ flags: io.flags, env: io.env, file: io.configFile });
     const deadline = startedAt + config.timeout * 1000;
     context = readHookEnv(io.env);
-    const updates = parseRefUpdates(await withDeadline(io.readStdin(), deadline, io.now, 'reading the ref updates on standard input', io.gaveUp));
+    // The push's own input, not a file of the server's: said to the pusher as it is.
+    const updates = parseRefUpdates(await withDeadline(io.readStdin(), deadline, io.now, 'reading the ref updates on standard input', io.gaveUp, 'ESTDINTIMEOUT'));
     refs = updates.length;
     debug(`${refs} ref update(s) for ${context.glRepository} by ${context.glId}`);
     // A dry run sends nothing: it needs no secret (the token it would sign is never shown).
@@ -157,8 +158,9 @@ async function readOrFail(io: HookIo, path: string, what: string, maxBytes: numb
   }
 }
 
-function withDeadline<T>(promise: Promise<T>, deadline: number, now: () => number, what: string, gaveUp?: () => void): Promise<T> {
-  return withinMs(promise, deadline - now(), () => new UsageError(`timed out ${what}`, 'ETIMEDOUT'), gaveUp);
+/** `code` says what kind of wait it was: a file's (ETIMEDOUT, the operator's to look at) or the push's own input's. */
+function withDeadline<T>(promise: Promise<T>, deadline: number, now: () => number, what: string, gaveUp?: () => void, code = 'ETIMEDOUT'): Promise<T> {
+  return withinMs(promise, deadline - now(), () => new UsageError(`timed out ${what}`, code), gaveUp);
 }
 
 export { MAX_STDIN_BYTES };

@@ -245,13 +245,13 @@ test('bad input and environment: exit 2, one line, nothing sent', async () => {
   }
 });
 
-test('standard input that never ends: the hook gives up at its deadline instead of hanging', async () => {
+for (const [how, gitDir] of [['', undefined], [', and run by git it says so in the same words (the push\'s own input, nothing of the server\'s)', '.']] as const) test(`standard input that never ends: the hook gives up at its deadline instead of hanging${how}`, async () => {
   const { spawn } = await import('node:child_process');
   const { cleanEnv, geoHookCommand } = await import('../helpers/geoHook.js');
   const [command, args] = geoHookCommand();
   const started = Date.now();
   const child = spawn(command, [...args, 'post-receive'], {
-    env: cleanEnv({ ...ENV, GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: '/nonexistent', GEO_HOOK_TIMEOUT: '1' }),
+    env: cleanEnv({ ...ENV, GEO_HOOK_API_URL: 'http://127.0.0.1:9', GEO_HOOK_SECRET_FILE: '/nonexistent', GEO_HOOK_TIMEOUT: '1', GIT_DIR: gitDir }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin.write(refLine()); // and never closed

@@ -60,6 +60,13 @@ test('isReallyRemote: relative links, links to folders, .. after a link, and pla
   assert.equal(direct.looked, ['/srv']);
 });
 
+test('isReallyRemote: with nothing remote mounted, no component is looked at (the hook\'s hot path)', () => {
+  const local = ['overlay / overlay rw 0 0', '/dev/sda1 /data ext4 rw 0 0', 'proc /proc proc rw 0 0'].join('\n');
+  const fs = links({ '/etc/secret': '/data/secret' });
+  assert.is(isReallyRemote('/etc/secret', local, fs.readLink), false);
+  assert.equal(fs.looked, []);
+});
+
 test('isReallyRemote: a loop of links ends (the open will say ELOOP)', () => {
   assert.is(isReallyRemote('/a/x', MOUNTS, links({ '/a': '/b', '/b': '/a' }).readLink), false);
 });
