@@ -220,6 +220,26 @@ export interface Nginx extends Daemon {
   readonly prefix: string;
 }
 
+/** nginx.conf for an nginx of the tests' own: pid, logs and temp folders in its prefix, workers as `user`. */
+export function nginxMainConf(prefix: string, user: string, include: string): string {
+  const temp = path.join(prefix, 'temp');
+  return `user ${user};
+worker_processes 2;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log warn;
+events { worker_connections 512; }
+http {
+    access_log ${prefix}/logs/access.log;
+    client_body_temp_path ${temp}/body;
+    proxy_temp_path ${temp}/proxy;
+    fastcgi_temp_path ${temp}/fastcgi;
+    uwsgi_temp_path ${temp}/uwsgi;
+    scgi_temp_path ${temp}/scgi;
+    include ${include};
+}
+`;
+}
+
 /**
  * An nginx of its own (prefix, pid, logs, temp folders), master as root and
  * workers as the CGI user, serving one shipped site file filled in.
@@ -232,24 +252,7 @@ export async function startNginx(parent: string, name: string, address: string, 
   chownR(temp);
   const port = await freePort();
   await writeFile(path.join(prefix, 'site.conf'), await siteConf(port, prefix));
-  await writeFile(
-    path.join(prefix, 'nginx.conf'),
-    `user nobody nogroup;
-worker_processes 2;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/logs/error.log warn;
-events { worker_connections 512; }
-http {
-    access_log ${prefix}/logs/access.log;
-    client_body_temp_path ${temp}/body;
-    proxy_temp_path ${temp}/proxy;
-    fastcgi_temp_path ${temp}/fastcgi;
-    uwsgi_temp_path ${temp}/uwsgi;
-    scgi_temp_path ${temp}/scgi;
-    include ${prefix}/site.conf;
-}
-`,
-  );
+  await writeFile(path.join(prefix, 'nginx.conf'), nginxMainConf(prefix, 'nobody nogroup', `${prefix}/site.conf`));
   const nginx = findTool('nginx');
   const check = spawnSync(nginx, ['-t', '-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nginx -t (${name}): ${check.stderr}`);

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { ROOT, withTempDir } from '../helpers/geoHook.js';
 import { freePort } from '../helpers/redis.js';
 import { findTool, suiteNeeding } from '../helpers/tools.js';
-import { PRIMARY_ADDRESS, SECONDARY_ADDRESSES } from '../helpers/webServer.js';
+import { PRIMARY_ADDRESS, SECONDARY_ADDRESSES, nginxMainConf } from '../helpers/webServer.js';
 
 /**
  * docs/deploy.md, run as written: every block that starts `# guide: run`, in
@@ -43,24 +43,7 @@ async function nginxHome(dir: string): Promise<string> {
   await mkdir(path.join(dir, 'temp'), { recursive: true });
   await mkdir(path.join(dir, 'logs'), { recursive: true });
   execFileSync('chown', ['-R', `${CGI_USER}:`, path.join(dir, 'temp')]);
-  await writeFile(
-    path.join(dir, 'nginx.conf'),
-    `user ${CGI_USER};
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 128; }
-http {
-    access_log ${dir}/logs/access.log;
-    client_body_temp_path ${dir}/temp/body;
-    proxy_temp_path ${dir}/temp/proxy;
-    fastcgi_temp_path ${dir}/temp/fastcgi;
-    uwsgi_temp_path ${dir}/temp/uwsgi;
-    scgi_temp_path ${dir}/temp/scgi;
-    include ${dir}/conf.d/*.conf;
-}
-`,
-  );
+  await writeFile(path.join(dir, 'nginx.conf'), nginxMainConf(dir, CGI_USER, `${dir}/conf.d/*.conf`));
   return `${findTool('nginx')} -p ${dir} -c ${dir}/nginx.conf`;
 }
 
