@@ -22,6 +22,8 @@ export interface Config {
   readonly frontendTokenFile: string | undefined;
   readonly metricsListen: string | undefined;
   readonly maxConnections: number;
+  /** Seconds: a reporting secondary's status older than this says nothing of now. */
+  readonly statusMaxAge: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -177,6 +179,15 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
     describe: 'serve: open connections at most; more are closed as they come',
     check: (value) => (Number.isInteger(value) && value >= 1 && value <= 1_000_000 ? undefined : 'must be a whole number from 1 to 1000000'),
+  },
+  statusMaxAge: {
+    flag: 'status-max-age',
+    env: 'GEO_HOOK_STATUS_MAX_AGE',
+    type: 'number',
+    default: 60,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: "serve: seconds after which a secondary's last replication status is too old to tell its lag (the pusher is told so)",
+    check: (value) => (Number.isInteger(value) && value >= 1 && value <= 86_400 ? undefined : 'must be a whole number of seconds from 1 to 86400'),
   },
 };
 

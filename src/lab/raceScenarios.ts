@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { renderMessages } from '../hook/renderMessages.js';
+import { fileLag } from '../server/replicationLag.js';
 import { geoMessages } from '../server/geoMessages.js';
 import { secondaryNode } from '../server/geoSite.js';
 import type { GeoSite } from '../server/geoSite.js';
@@ -154,7 +155,8 @@ export async function runScenario(lab: ScenarioTarget, scenario: ScenarioId, opt
 
 /** What a push through nodeId must show, as git prints it: the server's messages, rendered by the hook. */
 export function expectedText(lab: ScenarioTarget, repositoryPath: string, nodeId: number | undefined): string {
-  return asRemoteText(renderMessages(geoMessages(lab.site, repositoryPath, secondaryNode(lab.site, nodeId))));
+  const node = secondaryNode(lab.site, nodeId);
+  return asRemoteText(renderMessages(geoMessages(lab.site, repositoryPath, node, fileLag(node))));
 }
 
 function firstLine(error: unknown): string {

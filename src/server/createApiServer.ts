@@ -8,12 +8,18 @@ import type { ServerMetrics } from './operations/metrics.js';
 import { API_ROUTES, type Endpoint, type Route, matchRoute } from './routes.js';
 import { type Answer, type ServerContext, errorAnswer } from './serverContext.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
+import type { ReplicationStore } from './stores/replicationStore.js';
+import { DEFAULT_STATUS_MAX_AGE_SECONDS } from './replicationLag.js';
 import type { ReceivePackStep } from './validatePushReferrer.js';
 import { MAX_POST_RECEIVE_BYTES } from '../shared/limits.js';
 
 export interface ApiServerOptions {
   readonly site: GeoSite;
   readonly store: ReferrerStore;
+  readonly replication: ReplicationStore;
+  /** The reporting secondaries' secrets, by node id. */
+  readonly nodeSecrets?: ReadonlyMap<number, string>;
+  readonly statusMaxAgeSeconds?: number;
   readonly secret: string;
   /** The front-end token that opens push_referrer (and nothing else); none: the JWT only. */
   readonly frontendToken?: string | undefined;
@@ -47,8 +53,8 @@ function expectsContinue(request: IncomingMessage): boolean {
 export type ApiServer = Server & {
   /** The receive-pack step for a front end in the same process. */
   registerPush(step: ReceivePackStep): Promise<RegisterOutcome>;
-  /** Answers from now on with this site (the site file loaded again). */
-  replaceSite(site: GeoSite): void;
+  /** Answers from now on with this site (the site file loaded again) and its node secrets. */
+  replaceSite(site: GeoSite, nodeSecrets: ReadonlyMap<number, string>): void;
 };
 
 /**
@@ -59,7 +65,10 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const now = options.now ?? Date.now;
   const context: ServerContext = {
     site: options.site,
+    nodeSecrets: options.nodeSecrets ?? new Map(),
     store: options.store,
+    replication: options.replication,
+    statusMaxAgeMs: (options.statusMaxAgeSeconds ?? DEFAULT_STATUS_MAX_AGE_SECONDS) * 1000,
     legacy: options.legacy,
     version: options.version,
     now,
@@ -79,18 +88,24 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     }
     const { route: found, params } = match;
     at.endpoint = found.endpoint;
-    const verdict = authenticate(found.auth, request.headers, { secret: options.secret, frontendToken: options.frontendToken, nowSeconds: Math.floor(now() / 1000) });
+    const verdict = authenticate(found.auth, request.headers, {
+      secret: options.secret,
+      frontendToken: options.frontendToken,
+      nodeSecrets: context.nodeSecrets,
+      nowSeconds: Math.floor(now() / 1000),
+    });
     if (!verdict.ok) {
       record.auth = verdict.reason;
       return errorAnswer(401, '401 Unauthorized');
     }
-    if (verdict.by !== 'none') record.auth = verdict.by;
+    if (verdict.by === 'node') Object.assign(record, { auth: 'node', node: verdict.nodeId });
+    else if (verdict.by !== 'none') record.auth = verdict.by;
     // A client that asked to wait (Expect: 100-continue) sends its body only now that its credential holds.
     if (expectsContinue(request)) {
       response.writeContinue();
       at.continued = true;
     }
-    return found.handler(request, params, record, context);
+    return found.handler(request, params, record, context, verdict);
   }
 
   const answerRequest = (request: IncomingMessage, response: ServerResponse) => {
@@ -137,8 +152,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   server.on('drop', () => options.metrics?.connectionDropped());
   return Object.assign(server, {
     registerPush: (step: ReceivePackStep) => registerPush(options.store, step, options.legacy),
-    replaceSite: (site: GeoSite) => {
+    replaceSite: (site: GeoSite, nodeSecrets: ReadonlyMap<number, string>) => {
       context.site = site;
+      context.nodeSecrets = nodeSecrets;
     },
   });
 }

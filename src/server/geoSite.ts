@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { isRecord } from '../shared/isRecord.js';
 import { GL_REPOSITORY } from '../shared/identifiers.js';
 import { isWholeNumber } from '../shared/numbers.js';
@@ -9,8 +10,16 @@ export interface GeoNode {
   readonly name: string;
   readonly url: string;
   readonly primary: boolean;
-  /** Current replication lag in seconds; changed while the server runs. */
-  lagSeconds: number;
+  /**
+   * A static node's lag in seconds, as the site file says (a PUT, kept in the
+   * store, may say otherwise); 0 for a reporting node.
+   */
+  readonly lagSeconds: number;
+  /**
+   * A reporting secondary's own secret (contract section 11), resolved
+   * against the site file's folder: its lag is measured, not typed.
+   */
+  readonly secretFile?: string;
   /**
    * A secondary's addresses (IP or CIDR), as the primary's web server sees
    * them: only these may push under /-/push_from_secondary/<its id>/.
@@ -40,7 +49,7 @@ export function parseGeoSite(text: string, source: string): GeoSite {
   json.nodes.forEach((raw: unknown, index) => {
     const where = `${source}: nodes[${index}]`;
     if (!isRecord(raw)) throw new Error(`${where} is not an object`);
-    const { id, name, url, primary, lag_seconds: lag = 0, addresses = [] } = raw;
+    const { id, name, url, primary, lag_seconds: lag = 0, addresses = [], secret_file: secretFile } = raw;
     if (!isWholeNumber(id) || id < 1) throw new Error(`${where}.id must be a positive integer`);
     if (nodes.has(id)) throw new Error(`${where}.id ${id} is used twice`);
     if (typeof name !== 'string' || name === '') throw new Error(`${where}.name must be a non-empty string`);
@@ -51,7 +60,22 @@ export function parseGeoSite(text: string, source: string): GeoSite {
       throw new Error(`${where}.addresses must be a list of IP addresses or CIDR ranges, like "192.0.2.10" or "2001:db8::/64"`);
     }
     if (primary === true && addresses.length > 0) throw new Error(`${where}.addresses is for secondaries: the primary does not push from a secondary`);
-    nodes.set(id, { id, name, url: url.replace(/\/+$/, ''), primary, lagSeconds: lag, addresses });
+    if (secretFile !== undefined) {
+      if (typeof secretFile !== 'string' || secretFile.trim() === '' || secretFile.includes('\0')) throw new Error(`${where}.secret_file must be the path of the node's secret file`);
+      if (primary === true) throw new Error(`${where}.secret_file is for secondaries: the primary does not report its replication`);
+      if (raw.lag_seconds !== undefined) {
+        throw new Error(`${where} has both secret_file and lag_seconds: a reporting node's lag is measured; drop lag_seconds (or secret_file, for a fixed lag)`);
+      }
+    }
+    nodes.set(id, {
+      id,
+      name,
+      url: url.replace(/\/+$/, ''),
+      primary,
+      lagSeconds: lag,
+      addresses,
+      ...(secretFile !== undefined && { secretFile: path.isAbsolute(secretFile) ? secretFile : path.join(path.dirname(source), secretFile) }),
+    });
   });
   const primaries = [...nodes.values()].filter((node) => node.primary);
   if (primaries.length !== 1) throw new Error(`${source} must have exactly one primary node, not ${primaries.length}`);
@@ -60,7 +84,8 @@ export function parseGeoSite(text: string, source: string): GeoSite {
   if (!isRecord(rawRepositories)) throw new Error(`${source}: "repositories" must map gl_repository to a path`);
   for (const [glRepository, repoPath] of Object.entries(rawRepositories)) {
     if (!GL_REPOSITORY.test(glRepository)) throw new Error(`${source}: repositories key "${glRepository}" is not like "project-<n>"`);
-    if (typeof repoPath !== 'string' || !/^[\w.-]+(?:\/[\w.-]+)+$/.test(repoPath)) {
+    // Words of [A-Za-z0-9_.-], never "." or "..": a path that could climb out of a replica folder is no path.
+    if (typeof repoPath !== 'string' || !/^[\w.-]+(?:\/[\w.-]+)+$/.test(repoPath) || repoPath.split('/').some((word) => word === '.' || word === '..')) {
       throw new Error(`${source}: repositories["${glRepository}"] must be a path like "group/project"`);
     }
     repositories.set(glRepository, repoPath);
@@ -86,4 +111,9 @@ export function secondaryNode(site: GeoSite, nodeId: number | undefined): GeoNod
   // A Map has no entry under undefined: no id, no node.
   const node = site.nodes.get(nodeId as number);
   return node && !node.primary ? node : undefined;
+}
+
+/** A secondary whose lag is measured from its own reports (it has a secret), not typed. */
+export function isReporting(node: GeoNode): boolean {
+  return node.secretFile !== undefined;
 }

@@ -1,12 +1,28 @@
 import type { AuthKind } from './authenticate.js';
 import { check } from './handlers/check.js';
 import { listNodes, setNodeLag } from './handlers/geoNodes.js';
+import { listEvents } from './handlers/geoEvents.js';
+import { listRepositories } from './handlers/geoRepositories.js';
+import { reportStatus } from './handlers/geoStatus.js';
 import { postReceive } from './handlers/postReceive.js';
+import { replicationAuth } from './handlers/replicationAuth.js';
 import { pushReferrer } from './handlers/pushReferrer.js';
 import type { Handler } from './serverContext.js';
 
 /** The fixed names endpoints are counted and logged by; never a raw path. */
-export type Endpoint = 'post_receive' | 'push_referrer' | 'check' | 'geo_nodes' | 'liveness' | 'readiness' | 'metrics' | 'other';
+export type Endpoint =
+  | 'post_receive'
+  | 'push_referrer'
+  | 'check'
+  | 'geo_nodes'
+  | 'geo_repositories'
+  | 'geo_events'
+  | 'geo_status'
+  | 'geo_replication_auth'
+  | 'liveness'
+  | 'readiness'
+  | 'metrics'
+  | 'other';
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT';
@@ -21,13 +37,21 @@ export interface Route {
   readonly handler: Handler;
 }
 
-/** The internal API (contract section 7), under /api/v4/internal, behind an optional prefix. */
+/**
+ * The internal API (contract sections 7 and 11), under /api/v4/internal,
+ * behind an optional prefix. The node credential opens the replication
+ * endpoints and nothing else; nothing else opens them.
+ */
 export const API_ROUTES: readonly Route[] = [
   { method: 'POST', path: /^\/post_receive$/, endpoint: 'post_receive', auth: 'jwt', handler: postReceive },
   { method: 'GET', path: /^\/check$/, endpoint: 'check', auth: 'jwt', handler: check },
   { method: 'POST', path: /^\/geo\/push_referrer$/, endpoint: 'push_referrer', auth: 'frontend-or-jwt', handler: pushReferrer },
   { method: 'GET', path: /^\/geo\/nodes$/, endpoint: 'geo_nodes', auth: 'jwt', handler: listNodes },
   { method: 'PUT', path: /^\/geo\/nodes\/([0-9]{1,15})$/, endpoint: 'geo_nodes', auth: 'jwt', handler: setNodeLag },
+  { method: 'GET', path: /^\/geo\/repositories$/, endpoint: 'geo_repositories', auth: 'node', handler: listRepositories },
+  { method: 'GET', path: /^\/geo\/events$/, endpoint: 'geo_events', auth: 'node', handler: listEvents },
+  { method: 'POST', path: /^\/geo\/status$/, endpoint: 'geo_status', auth: 'node', handler: reportStatus },
+  { method: 'GET', path: /^\/geo\/replication_auth$/, endpoint: 'geo_replication_auth', auth: 'node', handler: replicationAuth },
 ];
 
 /** The API URL may carry a prefix (`http://host/prefix`): what comes before /api/v4/internal is not ours to judge. */

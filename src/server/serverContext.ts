@@ -3,12 +3,20 @@ import type { GeoSite } from './geoSite.js';
 import type { BodyBudget } from './readJsonBody.js';
 import type { ServerMetrics } from './operations/metrics.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
+import type { ReplicationStore } from './stores/replicationStore.js';
+import type { AuthVerdict } from './authenticate.js';
 
 /** What every handler may use: the site, the store, the settings. */
 export interface ServerContext {
   /** Replaced whole when serve loads its site file again (SIGHUP): a request sees one site or the other. */
   site: GeoSite;
+  /** The reporting secondaries' secrets, loaded with the site (and replaced with it). */
+  nodeSecrets: ReadonlyMap<number, string>;
   readonly store: ReferrerStore;
+  /** The event log and the secondaries' statuses. */
+  readonly replication: ReplicationStore;
+  /** A reporting secondary's status older than this: its lag is unknown. */
+  readonly statusMaxAgeMs: number;
   /** Find referrers by upstream's racy actor+repository key too. */
   readonly legacy: boolean;
   readonly version: string;
@@ -29,8 +37,11 @@ export interface Answer {
   readonly contentType?: string;
 }
 
+/** Who the route's credential proved the caller to be. */
+export type Caller = Extract<AuthVerdict, { ok: true }>;
+
 /** One endpoint's work. `record` is the request's log line, which it may add to (never a secret). */
-export type Handler = (request: IncomingMessage, params: readonly string[], record: Record<string, unknown>, context: ServerContext) => Promise<Answer>;
+export type Handler = (request: IncomingMessage, params: readonly string[], record: Record<string, unknown>, context: ServerContext, caller: Caller) => Promise<Answer>;
 
 export function errorAnswer(status: number, message: string): Answer {
   return { status, body: JSON.stringify({ message }) };

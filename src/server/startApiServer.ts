@@ -14,11 +14,19 @@ import { API_ROUTES } from './routes.js';
 import { type GeoSite, parseGeoSite } from './geoSite.js';
 import { MemoryReferrerStore } from './stores/memory/memoryReferrerStore.js';
 import type { ReferrerStore } from './stores/referrerStore.js';
+import { MemoryReplicationStore } from './stores/memory/memoryReplicationStore.js';
+import type { ReplicationStore } from './stores/replicationStore.js';
+import { loadNodeSecrets } from './nodeSecrets.js';
+import { type NodeGauges } from './operations/metrics.js';
+import { readLags } from './siteLags.js';
+import { isReporting } from './geoSite.js';
+import { lagSeconds } from './replicationLag.js';
 import { fileProblem } from '../shared/fileProblem.js';
 
 export interface RunningApiServer {
   readonly server: ReturnType<typeof createApiServer>;
   readonly store: ReferrerStore;
+  readonly replication: ReplicationStore;
   readonly site: GeoSite;
   /** The URL a hook's apiUrl should name. */
   readonly url: string;
@@ -46,9 +54,30 @@ export async function startApiServer(
   const frontendToken = config.frontendTokenFile === undefined ? undefined : secretFromFile(await readText(config.frontendTokenFile, 'front-end token file'));
   const tokenProblem = frontendToken === undefined ? undefined : frontendTokenProblem(frontendToken, secret);
   if (tokenProblem !== undefined) throw new UsageError(`front-end token file ${config.frontendTokenFile} ${tokenProblem}`, 'ESECRET');
-  const store = await openStore(config.store, log);
-  const metrics = createMetrics({ droppedLogLines: options.droppedLogLines ?? (() => 0), storeSizes: () => store.sizes() });
-  const common = { site, store, secret, frontendToken, legacy: config.legacy, version: VERSION, log, metrics, maxConnections: config.maxConnections };
+  let nodeSecrets = await loadNodeSecrets(site, secret, frontendToken);
+  const { store, replication } = await openStores(config.store, log);
+  await recordFileLags(replication, site, log);
+  let current = site;
+  const statusMaxAgeMs = config.statusMaxAge * 1000;
+  const metrics = createMetrics({
+    droppedLogLines: options.droppedLogLines ?? (() => 0),
+    storeSizes: () => store.sizes(),
+    nodeGauges: () => nodeGauges(current, replication, statusMaxAgeMs),
+  });
+  const common = {
+    site,
+    nodeSecrets,
+    store,
+    replication,
+    statusMaxAgeSeconds: config.statusMaxAge,
+    secret,
+    frontendToken,
+    legacy: config.legacy,
+    version: VERSION,
+    log,
+    metrics,
+    maxConnections: config.maxConnections,
+  };
   // With --metrics-listen the operations endpoints have their own address, and leave the main one.
   const server = createApiServer({ ...common, ...(config.metricsListen !== undefined && { routes: API_ROUTES }) });
   const url = await listenOn(server, config.listen);
@@ -64,20 +93,26 @@ export async function startApiServer(
   return {
     server,
     store,
+    replication,
     site,
     url,
     operationsUrl,
     // The site file again (SIGHUP): a file that does not load leaves the site as it was, and says why.
+    // Its node secrets are read again with it, and checked as at start: a problem keeps the old site and secrets.
     reloadSite: async () => {
       const next = await loadSite(nodesFile);
-      server.replaceSite(next);
-      operations?.replaceSite(next);
+      nodeSecrets = await loadNodeSecrets(next, secret, frontendToken);
+      server.replaceSite(next, nodeSecrets);
+      operations?.replaceSite(next, nodeSecrets);
+      current = next;
+      await recordFileLags(replication, next, log);
       return next;
     },
-    // Stop accepting, answer what is in flight (10 s at most), then close the store.
+    // Stop accepting, end the long polls at once, answer what is in flight (10 s at most), then close the stores.
     close: async () => {
+      replication.stopWaiting();
       await Promise.all([closeGracefully(server), operations && closeGracefully(operations)]);
-      await store.close();
+      await Promise.all([store.close(), replication.close()]);
     },
   };
 }
@@ -111,13 +146,43 @@ async function listenOn(server: ReturnType<typeof createApiServer>, address: str
   return 'socketPath' in listen ? `http+unix://${encodeURIComponent(listen.socketPath)}` : tcpUrl(server.address() as AddressInfo);
 }
 
-export async function openStore(store: string, log: (record: Record<string, unknown>) => void): Promise<ReferrerStore> {
-  if (store === 'memory') return new MemoryReferrerStore({ log });
+/** The referrer store and the replication store, both in memory or both on one Redis. */
+export async function openStores(store: string, log: (record: Record<string, unknown>) => void): Promise<{ store: ReferrerStore; replication: ReplicationStore }> {
+  if (store === 'memory') return { store: new MemoryReferrerStore({ log }), replication: new MemoryReplicationStore() };
   // Only a server that uses Redis loads its client.
-  const { RedisReferrerStore } = await import('./stores/redis/redisReferrerStore.js');
+  const [{ RedisReferrerStore }, { RedisReplicationStore }] = await Promise.all([
+    import('./stores/redis/redisReferrerStore.js'),
+    import('./stores/redis/redisReplicationStore.js'),
+  ]);
   const redis = new RedisReferrerStore(store, { log });
-  if (!(await redis.ready())) log({ event: 'redis_unavailable_at_start' });
-  return redis;
+  const replication = new RedisReplicationStore(store, { log });
+  const [referrersUp, replicationUp] = await Promise.all([redis.ready(), replication.ready()]);
+  if (!referrersUp || !replicationUp) log({ event: 'redis_unavailable_at_start' });
+  return { store: redis, replication };
+}
+
+/** The static nodes' lags as this site file gives them, so a later PUT wins and a changed file wins back; a store away is logged. */
+async function recordFileLags(replication: ReplicationStore, site: GeoSite, log: (record: Record<string, unknown>) => void): Promise<void> {
+  const lags = new Map([...site.nodes.values()].filter((node) => !node.primary && !isReporting(node)).map((node) => [node.id, node.lagSeconds]));
+  try {
+    await replication.recordFileLags(lags);
+  } catch (error) {
+    log({ event: 'file_lags_not_recorded', error: (error as Error).message });
+  }
+}
+
+async function nodeGauges(site: GeoSite, replication: ReplicationStore, statusMaxAgeMs: number): Promise<readonly NodeGauges[]> {
+  const nodes = [...site.nodes.values()].filter((node) => !node.primary);
+  const { snapshot, lags } = await readLags({ replication, statusMaxAgeMs }, nodes);
+  return nodes.map((node) => {
+    const lag = lagSeconds(lags.get(node.id)!);
+    const status = isReporting(node) ? snapshot.nodes.get(node.id)?.status : undefined;
+    return {
+      node: node.id,
+      ...(lag !== null && { lagSeconds: lag }),
+      ...(status !== undefined && { statusAgeSeconds: Math.floor(Math.max(0, snapshot.now - status.reportedAt) / 1000) }),
+    };
+  });
 }
 
 function tcpUrl(address: AddressInfo): string {

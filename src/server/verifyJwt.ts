@@ -6,7 +6,7 @@ import { isFiniteNumber } from '../shared/numbers.js';
 export type JwtVerdict = { ok: true; claims: JwtClaims } | { ok: false; reason: string };
 
 /** Verifies a token the way the API must: HS256 only, right issuer, not expired beyond the leeway, a short life. */
-export function verifyJwt(token: string | undefined, secret: string, nowSeconds: number): JwtVerdict {
+export function verifyJwt(token: string | undefined, secret: string, nowSeconds: number, issuer: string = JWT_ISSUER): JwtVerdict {
   if (!token) return { ok: false, reason: 'missing token' };
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, reason: 'malformed token' };
@@ -21,14 +21,14 @@ export function verifyJwt(token: string | undefined, secret: string, nowSeconds:
   }
   const claims = decodeJson(payloadPart);
   if (!isRecord(claims)) return { ok: false, reason: 'malformed claims' };
-  if (claims.iss !== JWT_ISSUER) return { ok: false, reason: 'wrong issuer' };
+  if (claims.iss !== issuer) return { ok: false, reason: 'wrong issuer' };
   const { iat, exp } = claims;
   if (!isFiniteNumber(exp)) return { ok: false, reason: 'no expiry' };
   if (!isFiniteNumber(iat)) return { ok: false, reason: 'no issue time' };
   if (exp - iat > JWT_MAX_LIFETIME_SECONDS) return { ok: false, reason: 'lifetime too long' };
   if (nowSeconds > exp + JWT_LEEWAY_SECONDS) return { ok: false, reason: 'expired' };
   if (iat > nowSeconds + JWT_LEEWAY_SECONDS) return { ok: false, reason: 'issued in the future' };
-  return { ok: true, claims: { iss: JWT_ISSUER, iat, exp } };
+  return { ok: true, claims: { iss: issuer, iat, exp } };
 }
 
 function decodeJson(part: string): unknown {

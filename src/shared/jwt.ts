@@ -26,8 +26,20 @@ export function secretFromFile(content: string): string {
   return content.trim();
 }
 
-export function claimsAt(nowSeconds: number): JwtClaims {
-  return { iss: JWT_ISSUER, iat: nowSeconds, exp: nowSeconds + JWT_TTL_SECONDS };
+export function claimsAt(nowSeconds: number, issuer: string = JWT_ISSUER): JwtClaims {
+  return { iss: issuer, iat: nowSeconds, exp: nowSeconds + JWT_TTL_SECONDS };
+}
+
+/**
+ * A secondary's own credential (contract section 11): a JWT signed with that
+ * node's secret, under another issuer than the hook's, sent as
+ * `Authorization: GL-Geo <node id>:<JWT>`.
+ */
+export const NODE_JWT_ISSUER = 'geo-hook-node';
+export const NODE_AUTH_SCHEME = 'GL-Geo';
+
+export function nodeAuthorization(nodeId: number, secret: string, nowSeconds: number): string {
+  return `${NODE_AUTH_SCHEME} ${nodeId}:${signJwt(claimsAt(nowSeconds, NODE_JWT_ISSUER), secret)}`;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { authenticate } from '../../src/server/authenticate.js';
-import { claimsAt, signJwt } from '../../src/shared/jwt.js';
+import { claimsAt, nodeAuthorization, signJwt } from '../../src/shared/jwt.js';
 
 const NOW = 1_800_000_000;
-const credentials = { secret: 'the-secret', frontendToken: 'front-token', nowSeconds: NOW };
+const credentials = { secret: 'the-secret', frontendToken: 'front-token', nodeSecrets: new Map([[2, 'node-2-secret'], [3, 'node-3-secret']]), nowSeconds: NOW };
 const jwt = (secret = 'the-secret') => ({ 'gitlab-shell-api-request': signJwt(claimsAt(NOW), secret) });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -41,6 +41,25 @@ test('a Bearer that is not the front-end token, on a JWT-only endpoint, is judge
   assert.equal(authenticate('frontend-or-jwt', bearer('nope'), credentials), { ok: false, reason: 'wrong front-end token' });
   // Only a header that starts with the scheme: "NotBearer <token>" is no bearer token.
   assert.equal(authenticate('frontend-or-jwt', { authorization: 'NotBearer front-token' }, credentials), { ok: false, reason: 'missing token' });
+});
+
+test('node: GL-Geo <id>:<JWT>, signed with that node\'s secret under its own issuer', () => {
+  const node = (id: number, secret: string, at = NOW) => ({ authorization: nodeAuthorization(id, secret, at) });
+  assert.equal(authenticate('node', node(2, 'node-2-secret'), credentials), { ok: true, by: 'node', nodeId: 2 });
+  assert.equal(authenticate('node', node(3, 'node-3-secret'), credentials), { ok: true, by: 'node', nodeId: 3 });
+  // The header names node 3, the token is node 2's: the signature decides who speaks.
+  assert.equal(authenticate('node', node(3, 'node-2-secret'), credentials), { ok: false, reason: 'node 3: bad signature' });
+  assert.equal(authenticate('node', node(4, 'node-2-secret'), credentials), { ok: false, reason: 'node 4 is not a reporting secondary' });
+  assert.equal(authenticate('node', node(2, 'node-2-secret', NOW - 121), credentials), { ok: false, reason: 'node 2: expired' });
+  assert.equal(authenticate('node', node(2, 'node-2-secret', NOW - 119), credentials), { ok: true, by: 'node', nodeId: 2 });
+  // A hook token signed with the node's secret is still the hook's issuer: refused.
+  assert.equal(authenticate('node', { authorization: `GL-Geo 2:${signJwt(claimsAt(NOW), 'node-2-secret')}` }, credentials), { ok: false, reason: 'node 2: wrong issuer' });
+  assert.equal(authenticate('node', jwt(), credentials), { ok: false, reason: 'missing node credential' });
+  assert.equal(authenticate('node', bearer('front-token'), credentials), { ok: false, reason: 'not a node credential' });
+  assert.equal(authenticate('node', { authorization: 'GL-Geo 0:x.y.z' }, credentials), { ok: false, reason: 'not a node credential' });
+  // The node's credential opens nothing of the hook's.
+  assert.equal(authenticate('jwt', node(2, 'node-2-secret'), credentials), { ok: false, reason: 'missing token' });
+  assert.equal(authenticate('frontend-or-jwt', node(2, 'node-2-secret'), credentials), { ok: false, reason: 'missing token' });
 });
 
 test.run();

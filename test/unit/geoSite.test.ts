@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { geoMessages } from '../../src/server/geoMessages.js';
+import { fileLag } from '../../src/server/replicationLag.js';
 import { isAddress, isLag, parseGeoSite, secondaryNode } from '../../src/server/geoSite.js';
 
 const fixture = readFileSync(new URL('../../fixtures/geo-site.json', import.meta.url), 'utf8');
@@ -17,7 +18,7 @@ test('the fixture: a primary and secondaries of different lags', () => {
 
 test('messages for a push through a secondary, exactly as upstream', () => {
   const site = parseGeoSite(fixture, 'fixture');
-  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, 2)), [
+  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, 2), fileLag(secondaryNode(site, 2))), [
     {
       type: 'basic',
       message: 'This request to a Geo secondary node will be forwarded to the\nGeo primary node:\n\n  http://primary.geo.test/group/project.git\n',
@@ -28,10 +29,33 @@ test('messages for a push through a secondary, exactly as upstream', () => {
 
 test('no lag message at lag 0; nothing for the primary or an unknown node', () => {
   const site = parseGeoSite(fixture, 'fixture');
-  assert.is(geoMessages(site, 'group/project', secondaryNode(site, 4)).length, 1);
-  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, 1)), []);
-  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, 99)), []);
-  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, undefined)), []);
+  assert.is(geoMessages(site, 'group/project', secondaryNode(site, 4), fileLag(secondaryNode(site, 4))).length, 1);
+  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, 1), fileLag(secondaryNode(site, 1))), []);
+  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, 99), fileLag(secondaryNode(site, 99))), []);
+  assert.equal(geoMessages(site, 'group/project', secondaryNode(site, undefined), fileLag(secondaryNode(site, undefined))), []);
+});
+
+test('secret_file: a reporting secondary, its path relative to the site file; never on the primary, never beside lag_seconds', () => {
+  const P = { id: 1, name: 'p', url: 'http://p', primary: true };
+  const site = parseGeoSite(JSON.stringify({ nodes: [P, { id: 2, name: 's', url: 'http://s', primary: false, secret_file: 'secrets/node-2' }] }), '/etc/geo-hook/site.json');
+  assert.is(site.nodes.get(2)!.secretFile, '/etc/geo-hook/secrets/node-2');
+  const absolute = parseGeoSite(JSON.stringify({ nodes: [P, { id: 2, name: 's', url: 'http://s', primary: false, secret_file: '/run/node-2' }] }), 'site.json');
+  assert.is(absolute.nodes.get(2)!.secretFile, '/run/node-2');
+  const refused = (nodes: unknown[], message: string) => assert.throws(() => parseGeoSite(JSON.stringify({ nodes }), 'f.json'), (error: Error) => error.message === message);
+  refused([{ ...P, secret_file: 'p' }], 'f.json: nodes[0].secret_file is for secondaries: the primary does not report its replication');
+  refused(
+    [P, { id: 2, name: 's', url: 'http://s', primary: false, secret_file: 's', lag_seconds: 3 }],
+    'f.json: nodes[1] has both secret_file and lag_seconds: a reporting node\'s lag is measured; drop lag_seconds (or secret_file, for a fixed lag)',
+  );
+  refused([P, { id: 2, name: 's', url: 'http://s', primary: false, secret_file: '' }], "f.json: nodes[1].secret_file must be the path of the node's secret file");
+});
+
+test('repository paths: words, never "." or ".." (a replica folder is never climbed out of)', () => {
+  const P = { id: 1, name: 'p', url: 'http://p', primary: true };
+  for (const bad of ['group/..', '../etc', 'a/./b']) {
+    assert.throws(() => parseGeoSite(JSON.stringify({ nodes: [P], repositories: { 'project-1': bad } }), 'f.json'), /must be a path like "group\/project"/, bad);
+  }
+  assert.is(parseGeoSite(JSON.stringify({ nodes: [P], repositories: { 'project-1': 'a.b/..c' } }), 'f.json').repositories.get('project-1'), 'a.b/..c');
 });
 
 test('bad files say what is wrong', () => {

@@ -18,6 +18,7 @@ test('flags, environment variables and file keys as contract section 9 names the
     frontendTokenFile: ['frontend-token-file', 'GEO_HOOK_FRONTEND_TOKEN_FILE', 'string'],
     metricsListen: ['metrics-listen', 'GEO_HOOK_METRICS_LISTEN', 'string'],
     maxConnections: ['max-connections', 'GEO_HOOK_MAX_CONNECTIONS', 'number'],
+    statusMaxAge: ['status-max-age', 'GEO_HOOK_STATUS_MAX_AGE', 'number'],
   };
   const actual = Object.fromEntries(Object.entries(OPTIONS).map(([key, spec]) => [key, [spec.flag, spec.env, spec.type]]));
   assert.equal(actual, expected);
@@ -40,6 +41,8 @@ test('defaults, and which settings are paths (relative to the config file) or se
     frontendTokenFile: undefined,
     metricsListen: undefined,
     maxConnections: 1024,
+    // Contract section 11: a status older than 60 seconds says nothing of now.
+    statusMaxAge: 60,
   });
   const paths = Object.entries(OPTIONS).filter(([, spec]) => spec.isPath === true).map(([key]) => key);
   assert.equal(paths.sort(), ['caFile', 'frontendTokenFile', 'logFile', 'nodesFile', 'secretFile']);
@@ -61,6 +64,8 @@ test('the checks of timeout, store and listen', () => {
   assert.is(check('store', 'redis+sentinel://h:1'), 'is not a usable store URL: a redis+sentinel:// URL names the master after the sentinels: redis+sentinel://host:port[,host:port…]/<master name>');
   for (const good of [1, 1024, 1_000_000]) assert.is(check('maxConnections', good), undefined);
   for (const bad of [0, -5, 2.5, 1_000_001]) assert.is(check('maxConnections', bad), 'must be a whole number from 1 to 1000000', String(bad));
+  for (const good of [1, 60, 86_400]) assert.is(check('statusMaxAge', good), undefined);
+  for (const bad of [0, 1.5, 86_401]) assert.is(check('statusMaxAge', bad), 'must be a whole number of seconds from 1 to 86400', String(bad));
   assert.is(check('listen', '127.0.0.1:80'), undefined);
   assert.is(check('metricsListen', '127.0.0.1:9100'), undefined);
   assert.is(check('metricsListen', '/run/geo-hook/metrics.socket'), undefined);

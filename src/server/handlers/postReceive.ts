@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { geoMessages } from '../geoMessages.js';
-import { secondaryNode } from '../geoSite.js';
+import { type GeoNode, isReporting, secondaryNode } from '../geoSite.js';
+import { type NodeLag, fileLag } from '../replicationLag.js';
+import { readLags } from '../siteLags.js';
 import { readJsonBody } from '../readJsonBody.js';
 import { type Answer, type Handler, type ServerContext, errorAnswer } from '../serverContext.js';
 import type { ReferrerStore } from '../stores/referrerStore.js';
@@ -55,10 +57,46 @@ async function answer(params: PostReceiveParams, record: Record<string, unknown>
   if (nodeId !== undefined && referrer === undefined) store.note.push(`node ${nodeId} is not a known secondary`);
   Object.assign(record, { referrer_source: source, geo_node_id: nodeId ?? null });
   context.metrics?.lookup(source);
-  return {
-    status: 200,
-    body: JSON.stringify({ reference_counter_decreased: true, messages: geoMessages(context.site, repositoryPath, referrer) }),
-  };
+  // The lag before this push's own event: what the secondary had not replicated when the push came.
+  const lag = referrer === undefined ? undefined : await lagOf(referrer, record, store, context);
+  const body = JSON.stringify({ reference_counter_decreased: true, messages: geoMessages(context.site, repositoryPath, referrer, lag) });
+  await appendEvent(params.glRepository, repositoryPath, record, store, context);
+  return { status: 200, body };
+}
+
+/**
+ * A secondary's lag from the store; when the store cannot say, a static
+ * node keeps its file's number and a reporting one gets no lag line.
+ */
+async function lagOf(referrer: GeoNode, record: Record<string, unknown>, store: GuardedStore, context: ServerContext): Promise<NodeLag | undefined> {
+  const read = await store.use(() => readLags(context, [referrer]), 'replication store');
+  if (read !== undefined) {
+    const lag = read.lags.get(referrer.id)!;
+    if (lag.source === 'measured') record.lag = lag.seconds;
+    else if (lag.source === 'unknown') record.lag = lag.reason;
+    return lag;
+  }
+  return isReporting(referrer) ? undefined : fileLag(referrer);
+}
+
+/**
+ * The push's event, for the secondaries to follow. One that cannot be
+ * appended is lost from the log (the push itself is done; the secondaries'
+ * reconcile finds the change), and counted.
+ */
+async function appendEvent(glRepository: string, repositoryPath: string, record: Record<string, unknown>, store: GuardedStore, context: ServerContext): Promise<void> {
+  const appended = await store.use(() => context.replication.append(glRepository, repositoryPath), 'event log');
+  if (appended === undefined) {
+    context.metrics?.eventAppendFailed();
+    record.event = null;
+    return;
+  }
+  context.metrics?.eventAppended();
+  record.event = appended.id;
+  if (appended.unacknowledged) {
+    context.metrics?.eventUnacknowledged();
+    record.event_unacknowledged = true;
+  }
 }
 
 /** geo_node_id first (the pass-through fix), then the correlation id (the cache fix), then upstream's key. */
@@ -81,13 +119,14 @@ async function findReferrer(params: PostReceiveParams, store: GuardedStore, lega
 }
 
 /**
- * The store as one request uses it: a failure (Redis away or slow) is noted
- * and taken as "nothing stored", and the request makes no further calls, so
- * it answers within one command timeout, without the lag message.
+ * The stores as one request uses them: a failure (Redis away or slow) is
+ * noted and taken as "nothing stored", and the request makes no further
+ * calls (both stores live on the same Redis), so it answers within one
+ * command timeout, without the lag message and without its event.
  */
 interface GuardedStore {
   readonly note: string[];
-  use<T>(operation: (store: ReferrerStore) => Promise<T>): Promise<T | undefined>;
+  use<T>(operation: (store: ReferrerStore) => Promise<T>, what?: string): Promise<T | undefined>;
 }
 
 function guard(store: ReferrerStore, onError: () => void): GuardedStore {
@@ -95,14 +134,14 @@ function guard(store: ReferrerStore, onError: () => void): GuardedStore {
   const note: string[] = [];
   return {
     note,
-    async use(operation) {
+    async use(operation, what = 'referrer store') {
       if (failed) return undefined;
       try {
         return await operation(store);
       } catch (error) {
         failed = true;
         onError();
-        note.push(`referrer store unavailable: ${(error as Error).message}`);
+        note.push(`${what} unavailable: ${(error as Error).message}`);
         return undefined;
       }
     },

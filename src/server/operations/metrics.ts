@@ -15,9 +15,28 @@ export interface ServerMetrics {
   storeError(): void;
   /** A connection closed as it came, because --max-connections were open. */
   connectionDropped(): void;
+  eventAppended(): void;
+  /** An event lost from the log (the store failed): the secondaries' reconcile finds its change. */
+  eventAppendFailed(): void;
+  /** An event a replica had not acknowledged within the bounded wait: a failover now could lose it. */
+  eventUnacknowledged(): void;
 }
 
-export function createMetrics(options: { droppedLogLines: () => number; storeSizes?: () => Promise<StoreSizes | undefined> }): ServerMetrics {
+/** A node's replication as the metrics show it, read from the store when scraped. */
+export interface NodeGauges {
+  readonly node: number;
+  /** Measured or static; absent while unknown. */
+  readonly lagSeconds?: number;
+  /** Reporting nodes that reported. */
+  readonly statusAgeSeconds?: number;
+}
+
+export function createMetrics(options: {
+  droppedLogLines: () => number;
+  storeSizes?: () => Promise<StoreSizes | undefined>;
+  /** Undefined while the store cannot say: the series are then absent rather than stale. */
+  nodeGauges?: () => Promise<readonly NodeGauges[] | undefined>;
+}): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'geo_hook_http_requests_total', help: 'HTTP requests answered, by endpoint and status', labelNames: ['endpoint', 'status'], registers: [registry] });
@@ -60,6 +79,48 @@ export function createMetrics(options: { droppedLogLines: () => number; storeSiz
     registers: [registry],
     collect: fromStore((now) => now.evictions),
   });
+  const appended = new Counter({ name: 'geo_hook_events_appended_total', help: 'Push events appended to the event log', registers: [registry] });
+  const appendFailures = new Counter({
+    name: 'geo_hook_events_append_failures_total',
+    help: "Push events that could not be appended (the store failed); the secondaries' reconcile finds their changes",
+    registers: [registry],
+  });
+  const unacknowledged = new Counter({
+    name: 'geo_hook_events_unacknowledged_total',
+    help: 'Push events no Redis replica acknowledged within the bounded wait: a failover then could lose them',
+    registers: [registry],
+  });
+  const gauges = options.nodeGauges ?? (async () => undefined);
+  // One read of the store per scrape, shared by both gauges.
+  let scrape: Promise<readonly NodeGauges[] | undefined> | undefined;
+  const nodesNow = () => {
+    scrape ??= gauges()
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (scrape = undefined)));
+    return scrape;
+  };
+  new Gauge({
+    name: 'geo_hook_node_replication_lag_seconds',
+    help: "A secondary's replication lag (measured, or a static node's number); absent while unknown",
+    labelNames: ['node'],
+    registers: [registry],
+    async collect() {
+      const nodes = await nodesNow();
+      this.reset();
+      for (const node of nodes ?? []) if (node.lagSeconds !== undefined) this.set({ node: String(node.node) }, node.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: 'geo_hook_node_status_age_seconds',
+    help: "Seconds since a reporting secondary's last status arrived",
+    labelNames: ['node'],
+    registers: [registry],
+    async collect() {
+      const nodes = await nodesNow();
+      this.reset();
+      for (const node of nodes ?? []) if (node.statusAgeSeconds !== undefined) this.set({ node: String(node.node) }, node.statusAgeSeconds);
+    },
+  });
   // Every series there from the start, at 0: a dashboard sees "none yet", not "no data".
   for (const source of ['geo_node_id', 'correlation', 'legacy', 'none'] as const) lookups.inc({ source }, 0);
   return {
@@ -71,5 +132,8 @@ export function createMetrics(options: { droppedLogLines: () => number; storeSiz
     lookup: (source) => lookups.inc({ source }),
     storeError: () => storeErrors.inc(),
     connectionDropped: () => dropped.inc(),
+    eventAppended: () => appended.inc(),
+    eventAppendFailed: () => appendFailures.inc(),
+    eventUnacknowledged: () => unacknowledged.inc(),
   };
 }

@@ -1,23 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { addressKey, parseRedisTarget } from './redisTarget.js';
+import type { Redis } from 'ioredis';
+import { type RedisConnection, openRedisClient } from './redisClient.js';
 import { REFERRER_TTL_SECONDS, type ReferrerStore, type StoreSizes, correlationKey, legacyKey, replyKey, toNodeId } from '../referrerStore.js';
-
-/**
- * A master address a sentinel names is followed only when allowMasters has
- * it. Thrown here, before any connection is made to it (so the Redis
- * password is never sent there), ioredis counts it as that sentinel's
- * failure, asks the next, and reports it as an error, which is logged.
- */
-function refuseMastersBut(allowed: readonly { host: string; port: number }[]): (key: string) => null {
-  const keys = new Set(allowed.map(addressKey));
-  return (key) => {
-    if (!keys.has(key)) throw new Error(`a sentinel named master ${key}, which is not in the store URL's allowMasters: not followed`);
-    return null;
-  };
-}
-
-/** How long an ended client waits before it is started again. */
-const RESTART_AFTER_MS = 1000;
 
 export interface RedisStoreOptions {
   /** A command not answered by then fails, so a slow Redis cannot hold a push. */
@@ -37,65 +20,12 @@ export class RedisReferrerStore implements ReferrerStore {
   readonly kind = 'redis';
   readonly #redis: Redis;
   readonly #ttl: number;
-  #closing = false;
+  readonly #connection: RedisConnection;
 
   constructor(url: string, options: RedisStoreOptions = {}) {
-    const log = options.log ?? (() => {});
     this.#ttl = options.ttlSeconds ?? REFERRER_TTL_SECONDS;
-    const common: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 500,
-      connectTimeout: 2000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-      // A master demoted by a failover answers writes with READONLY: find the new one.
-      reconnectOnError: (error) => error.message.startsWith('READONLY'),
-    };
-    const target = parseRedisTarget(url);
-    if ('error' in target) throw new Error(`store ${target.error}`);
-    this.#redis =
-      target.kind === 'single'
-        ? new Redis(target.url, common)
-        : new Redis({
-            ...common,
-            sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
-            name: target.name,
-            ...(target.username !== undefined && { username: target.username }),
-            ...(target.password !== undefined && { password: target.password }),
-            ...(target.sentinelPassword !== undefined && { sentinelPassword: target.sentinelPassword }),
-            // Each reconnection asks the sentinels for the master again. Not
-            // ioredis's failover detector: its disconnect, landing while a
-            // reconnection is still asking the sentinels, ends the client for
-            // good (seen under load in the failover test). A dead master is
-            // found by the reconnections, a demoted live one by READONLY.
-            sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-            sentinelCommandTimeout: 1000,
-            // Only the sentinels of the URL: a sentinel's list of others is not taken (one that lies would add its friends).
-            updateSentinels: false,
-            ...(target.allowMasters !== undefined && { natMap: refuseMastersBut(target.allowMasters) }),
-          });
-    // Each different error once per outage, not once per reconnection attempt: the cause may change on the way
-    // (the old master refusing, then sentinels not answering…), and the operator needs the last one.
-    let seen = new Set<string>();
-    this.#redis.on('error', (error: Error) => {
-      if (seen.size < 20 && !seen.has(error.message)) log({ event: 'redis_error', error: error.message });
-      seen.add(error.message);
-    });
-    this.#redis.on('ready', () => {
-      if (seen.size > 0) log({ event: 'redis_ready' });
-      seen = new Set();
-    });
-    // A client that ends (ioredis gives up when a connection attempt is cut off) is started again,
-    // unless close() ended it: the store must never stop trying while serve runs.
-    this.#redis.on('end', () => {
-      if (this.#closing) return;
-      log({ event: 'redis_client_restarted' });
-      setTimeout(() => {
-        if (!this.#closing) this.#redis.connect().catch(() => {});
-      }, RESTART_AFTER_MS).unref();
-    });
-    this.#redis.connect().catch(() => {});
+    this.#connection = openRedisClient(url, { commandTimeoutMs: options.commandTimeoutMs ?? 500, log: options.log ?? (() => {}) });
+    this.#redis = this.#connection.client;
   }
 
   /**
@@ -170,7 +100,6 @@ export class RedisReferrerStore implements ReferrerStore {
   }
 
   async close(): Promise<void> {
-    this.#closing = true;
-    this.#redis.disconnect();
+    this.#connection.close();
   }
 }

@@ -1,0 +1,80 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { fileProblem } from '../shared/fileProblem.js';
+import { secretFromFile } from '../shared/jwt.js';
+import { type GeoSite, isReporting } from './geoSite.js';
+
+/** A node secret is a few dozen bytes: a larger file is not one. */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+export interface NodeSecretFile {
+  readonly nodeId: number;
+  readonly file: string;
+  /** Trimmed, as the hook's. */
+  readonly secret: string;
+  /** The file's permission bits. */
+  readonly mode: number;
+}
+
+/**
+ * What is wrong with the reporting secondaries' secrets, or undefined (pure).
+ * Each of these would let someone other than that node speak for it: a
+ * world-readable file, one secret shared by two nodes (each could pass for
+ * the other), a node secret equal to the hook's secret or the front-end
+ * token (whoever holds those could report for the node, or the reverse).
+ */
+export function nodeSecretProblem(files: readonly NodeSecretFile[], hookSecret: string, frontendToken: string | undefined): string | undefined {
+  const seen = new Map<string, number>();
+  for (const { nodeId, file, secret, mode } of files) {
+    const where = `node ${nodeId}'s secret file ${file}`;
+    if (secret === '') return `${where} is empty`;
+    if ((mode & 0o004) !== 0) return `${where} can be read by every user: chmod o-r it (the node's secret is that node's word)`;
+    if (secret === hookSecret) return `${where} holds the hook's secret: give each secondary a secret of its own (openssl rand -hex 32)`;
+    if (frontendToken !== undefined && secret === frontendToken) return `${where} holds the front-end token: give each secondary a secret of its own (openssl rand -hex 32)`;
+    const other = seen.get(secret);
+    if (other !== undefined) return `${where} holds the same secret as node ${other}'s: each secondary needs its own, or one could report for the other`;
+    seen.set(secret, nodeId);
+  }
+  return undefined;
+}
+
+/**
+ * Reads every reporting secondary's secret (at start, and when the site is
+ * loaded again); throws a UsageError saying which file and what is wrong.
+ * Opened without waiting (a FIFO put there answers at once) and read within
+ * a bound.
+ */
+export async function loadNodeSecrets(site: GeoSite, hookSecret: string, frontendToken: string | undefined): Promise<ReadonlyMap<number, string>> {
+  const files: NodeSecretFile[] = [];
+  for (const node of site.nodes.values()) {
+    if (!isReporting(node)) continue;
+    files.push({ nodeId: node.id, file: node.secretFile!, ...(await readSecretFile(node.id, node.secretFile!)) });
+  }
+  const problem = nodeSecretProblem(files, hookSecret, frontendToken);
+  if (problem !== undefined) throw new UsageError(problem, 'ESECRET');
+  return new Map(files.map(({ nodeId, secret }) => [nodeId, secret]));
+}
+
+async function readSecretFile(nodeId: number, file: string): Promise<{ secret: string; mode: number }> {
+  const where = `node ${nodeId}'s secret file ${file}`;
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new UsageError(`${where} ${fileProblem((error as NodeJS.ErrnoException).code)}`, 'ESECRET', error);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new UsageError(`${where} is not a regular file`, 'ESECRET');
+    if (stats.size > MAX_SECRET_FILE_BYTES) throw new UsageError(`${where} is larger than ${MAX_SECRET_FILE_BYTES} bytes: not a secret`, 'ESECRET');
+    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return { secret: secretFromFile(buffer.subarray(0, bytesRead).toString('utf8')), mode: stats.mode & 0o7777 };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${where} ${fileProblem((error as NodeJS.ErrnoException).code)}`, 'ESECRET', error);
+  } finally {
+    await handle.close();
+  }
+}
