@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { checkCommand } from './commands/check.js';
+import { statusCommand } from './commands/status.js';
 import { demoCommand } from './commands/demo.js';
 import { deployConfigCommand } from './commands/deployConfig.js';
 import { installCommand } from './commands/install.js';
@@ -22,6 +23,7 @@ export async function runCli(shell: Shell): Promise<void> {
     .command(installCommand(shell))
     .command(uninstallCommand(shell))
     .command(checkCommand(shell))
+    .command(statusCommand(shell))
     .command(labCommand(shell))
     .command(demoCommand(shell))
     .command(deployConfigCommand(shell))
