@@ -2,7 +2,7 @@
 // hook start-up against node's own, part by part; cost as refs grow; push
 // latency under concurrency; server throughput. Run after npm run build.
 //   GEO_HOOK_BENCH_RUNS (default 41), GEO_HOOK_BENCH_SECONDS (default 10)
-//   GEO_HOOK_BENCH_ONLY=hook,profile,nginx,refs,push,throughput,memory  (some sections only)
+//   GEO_HOOK_BENCH_ONLY=hook,profile,nginx,refs,push,throughput,memory,events  (some sections only)
 import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -32,7 +32,10 @@ const RUNS = Number(process.env.GEO_HOOK_BENCH_RUNS ?? 41);
 const SECONDS = Number(process.env.GEO_HOOK_BENCH_SECONDS ?? 10);
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
 const SECRET = 'bench-secret';
-const ONLY = new Set((process.env.GEO_HOOK_BENCH_ONLY ?? 'hook,profile,nginx,refs,push,throughput,memory').split(','));
+const ONLY = new Set((process.env.GEO_HOOK_BENCH_ONLY ?? 'hook,profile,nginx,refs,push,throughput,memory,events').split(','));
+/** The last commit before the event log (issue 20): its executable, built beside in the same run, is the throughput baseline. */
+const BEFORE_EVENT_LOG = '71a4472';
+const BEFORE_EVENT_LOG_EXECUTABLE = path.join(ROOT, 'dist/bench/geo-hook-before-event-log');
 /** The server's body limit (contract section 7), written out here. */
 const MAX_BODY = 32 * 1024 * 1024;
 const Z40 = '0'.repeat(40);
@@ -86,8 +89,8 @@ function timeInterleaved(commands: readonly Command[], runs = RUNS): Map<string,
   return times;
 }
 
-async function startServe(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(EXECUTABLE, ['serve', '--listen', '127.0.0.1:0', '--quiet', ...args], { env: { PATH }, stdio: ['ignore', 'ignore', 'pipe'] });
+async function startServe(args: string[], executable = EXECUTABLE): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(executable, ['serve', '--listen', '127.0.0.1:0', '--quiet', ...args], { env: { PATH }, stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -234,7 +237,28 @@ async function pushLatency(): Promise<void> {
   }
 }
 
-async function throughput(label: string, url: string): Promise<void> {
+/** The executable of the commit before the event log, from its own sources (git archive), with today's node_modules. */
+function buildBeforeEventLog(): boolean {
+  const tree = path.join(ROOT, 'dist/bench/before-event-log');
+  const steps = [
+    ['rm', ['-rf', tree]],
+    ['mkdir', ['-p', tree]],
+    ['sh', ['-c', `git -C "$0" archive ${BEFORE_EVENT_LOG} | tar -x -C "$1"`, ROOT, tree]],
+    ['ln', ['-s', path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules')]],
+    [process.execPath, ['scripts/build.mjs']],
+    [process.execPath, ['scripts/build-sea.mjs']],
+  ] as const;
+  for (const [command, args] of steps) {
+    const result = spawnSync(command, args as readonly string[], { cwd: command === process.execPath ? tree : ROOT, env: { ...process.env, GEO_HOOK_SEA_OUTPUT: BEFORE_EVENT_LOG_EXECUTABLE }, encoding: 'utf8' });
+    if (result.status !== 0) {
+      line(`the build of ${BEFORE_EVENT_LOG} (before the event log)`, `not made: ${command} ${String(args[0])} failed: ${(result.stderr || result.stdout).trim().split('\n').at(-1)}`);
+      return false;
+    }
+  }
+  return true;
+}
+
+async function throughput(label: string, url: string): Promise<number> {
   const token = signJwt(claimsAt(Math.floor(Date.now() / 1000)), SECRET);
   const body = JSON.stringify({ gl_repository: 'project-7', identifier: 'key-42', changes: `${Z40} ${'a'.repeat(40)} refs/heads/main\n`, push_options: [], geo_node_id: 2 });
   let counter = 0;
@@ -261,6 +285,7 @@ async function throughput(label: string, url: string): Promise<void> {
     `p99 ${result.latency.p99} ms`,
     `non-2xx ${result.non2xx}, errors ${result.errors}`,
   );
+  return result.requests.average;
 }
 
 /**
@@ -365,6 +390,97 @@ async function pushThroughNginx(): Promise<void> {
     if (previousTarget === undefined) delete process.env.GEO_HOOK_TEST_TARGET;
     else process.env.GEO_HOOK_TEST_TARGET = previousTarget;
   }
+}
+
+/** CPU seconds a process has used (user + system), from /proc/<pid>/stat, in clock ticks of 1/100 s. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The event log's figures (issue 20): serve with 16 reporting secondaries
+ * idle in long polls (its CPU while nothing happens, and post_receive's p99
+ * beside them against the same serve before they came), and 100,000 events
+ * read by a new secondary from after=0 (the time, serve's peak memory).
+ */
+async function eventFigures(dir: string, secretFile: string): Promise<void> {
+  const { nodeAuthorization } = await import('../src/shared/jwt.js');
+  const secrets = new Map<number, string>();
+  const siteNodes: unknown[] = [{ id: 1, name: 'primary', url: 'http://primary.example', primary: true }];
+  for (let id = 2; id <= 17; id++) {
+    const secret = `bench-node-${id}-${'x'.repeat(24)}`;
+    secrets.set(id, secret);
+    await writeFile(path.join(dir, `node-${id}.secret`), secret, { mode: 0o600 });
+    siteNodes.push({ id, name: `secondary-${id}`, url: `http://s${id}.example`, primary: false, secret_file: `node-${id}.secret` });
+  }
+  const site = path.join(dir, 'reporting-site.json');
+  await writeFile(site, JSON.stringify({ nodes: siteNodes, repositories: { 'project-7': 'group/project' } }));
+  const serve = await startServe(['--secret-file', secretFile, '--nodes-file', site]);
+  const events = (nodeId: number, query: string, signal?: AbortSignal) =>
+    fetch(`${serve.url}/api/v4/internal/geo/events?${query}`, { headers: { authorization: nodeAuthorization(nodeId, secrets.get(nodeId)!, Math.floor(Date.now() / 1000)) }, signal }).then(
+      (response) => response.json() as Promise<{ last: string; events: unknown[] }>,
+    );
+  console.log('\nThe event log: serve (the executable, memory store) with 16 reporting secondaries');
+  try {
+    const alone = await postReceiveLatency(serve.url);
+    const stop = new AbortController();
+    let polls = 0;
+    const pollers = [...secrets.keys()].map(async (nodeId) => {
+      let after = (await events(nodeId, 'after=0&limit=1000')).last;
+      while (!stop.signal.aborted) {
+        const page = await events(nodeId, `after=${after}&limit=1000&wait=30`, stop.signal).catch(() => undefined);
+        if (page === undefined) return;
+        polls++;
+        after = page.last;
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const cpuBefore = await cpuSeconds(serve.child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+    const idleCpu = (await cpuSeconds(serve.child.pid!)) - cpuBefore;
+    line('CPU while 16 secondaries wait in long polls, nothing pushed', `${((idleCpu / SECONDS) * 1000).toFixed(1)} ms of CPU per second (${polls} polls answered)`);
+    const beside = await postReceiveLatency(serve.url);
+    line('post_receive p99, 32 connections, alone', `p50 ${alone.p50} ms`, `p99 ${alone.p99} ms`, `${Math.round(alone.rate).toLocaleString('en')} requests/s`);
+    line('post_receive p99, beside 16 long polls (each push wakes them all)', `p50 ${beside.p50} ms`, `p99 ${beside.p99} ms`, `${Math.round(beside.rate).toLocaleString('en')} requests/s`, `ratio p99 ${(beside.p99 / Math.max(1, alone.p99)).toFixed(2)}×`);
+    stop.abort();
+    await Promise.all(pollers);
+  } finally {
+    serve.child.kill();
+  }
+  // A fresh serve: 100,000 events appended through post_receive, then read by a new secondary from after=0.
+  const fresh = await startServe(['--secret-file', secretFile, '--nodes-file', site]);
+  try {
+    const token = signJwt(claimsAt(Math.floor(Date.now() / 1000)), SECRET);
+    const body = JSON.stringify({ gl_repository: 'project-7', identifier: 'key-42', changes: `${Z40} ${'a'.repeat(40)} refs/heads/main\n`, push_options: [] });
+    await autocannon({ url: `${fresh.url}/api/v4/internal/post_receive`, method: 'POST', connections: 32, amount: 100_000, headers: { 'content-type': 'application/json', 'gitlab-shell-api-request': token }, body });
+    const before = await residentMiB(fresh.child.pid!);
+    const started = performance.now();
+    let after = '0';
+    let read = 0;
+    for (;;) {
+      const page = await fetch(`${fresh.url}/api/v4/internal/geo/events?after=${after}&limit=1000`, { headers: { authorization: nodeAuthorization(2, secrets.get(2)!, Math.floor(Date.now() / 1000)) } }).then(
+        (response) => response.json() as Promise<{ last: string; events: Array<{ id: string }> }>,
+      );
+      if (page.events.length === 0) break;
+      read += page.events.length;
+      after = page.events.at(-1)!.id;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const peak = await residentMiB(fresh.child.pid!);
+    line(`a new secondary reads ${read.toLocaleString('en')} events from after=0 (pages of 1,000)`, `${seconds.toFixed(2)} s`, `${Math.round(read / seconds).toLocaleString('en')} events/s`);
+    line('serve resident memory, 100,000 events kept', `before reading ${before.now.toFixed(0)} MiB`, `peak ${peak.peak.toFixed(0)} MiB`);
+  } finally {
+    fresh.child.kill();
+  }
+}
+
+async function postReceiveLatency(url: string): Promise<{ p50: number; p99: number; rate: number }> {
+  const token = signJwt(claimsAt(Math.floor(Date.now() / 1000)), SECRET);
+  const body = JSON.stringify({ gl_repository: 'project-7', identifier: 'key-42', changes: `${Z40} ${'a'.repeat(40)} refs/heads/main\n`, push_options: [], geo_node_id: 2 });
+  const result = await autocannon({ url: `${url}/api/v4/internal/post_receive`, method: 'POST', connections: 32, duration: SECONDS, headers: { 'content-type': 'application/json', 'gitlab-shell-api-request': token }, body });
+  return { p50: result.latency.p50, p99: result.latency.p99, rate: result.requests.average };
 }
 
 /** Peak and current resident memory of a process, from /proc (VmHWM is the kernel's own high-water mark). */
@@ -475,18 +591,41 @@ async function main(): Promise<void> {
     if (ONLY.has('refs')) await refScaling(memory.url, secretFile);
     if (ONLY.has('push')) await pushLatency();
     if (ONLY.has('memory')) await maximumBodies(secretFile, nodes);
+    if (ONLY.has('events')) await eventFigures(dir, secretFile);
     if (!ONLY.has('throughput')) return;
     console.log(`\nServer throughput: post_receive with valid tokens, 32 connections, ${SECONDS} s, load generator (autocannon) on the same machine`);
-    await throughput('memory store', memory.url);
+    console.log(`  (each answer now appends its push's event; against the build of ${BEFORE_EVENT_LOG}, before the event log, built beside in this run; goal: at least 0.8×)`);
+    const before = buildBeforeEventLog();
+    const ratio = (now: number, then: number) => line('  ratio', `${(now / then).toFixed(2)}× the build before the event log`);
+    if (before) {
+      const old = await startServe(['--secret-file', secretFile, '--nodes-file', nodes], BEFORE_EVENT_LOG_EXECUTABLE);
+      children.push(old.child);
+      const then = await throughput(`memory store, before the event log (${BEFORE_EVENT_LOG})`, old.url);
+      old.child.kill();
+      ratio(await throughput('memory store, with the event log', memory.url), then);
+    } else {
+      await throughput('memory store', memory.url);
+    }
     const redisServer = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
     if (redisServer) {
       const port = 20000 + Math.floor(Math.random() * 20000);
       const redis = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore', cwd: dir });
       children.push(redis);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const onRedis = await startServe(['--secret-file', secretFile, '--nodes-file', nodes, '--store', `redis://127.0.0.1:${port}`]);
-      children.push(onRedis.child);
-      await throughput('Redis store', onRedis.url);
+      const redisArgs = ['--secret-file', secretFile, '--nodes-file', nodes, '--store', `redis://127.0.0.1:${port}`];
+      if (before) {
+        const old = await startServe(redisArgs, BEFORE_EVENT_LOG_EXECUTABLE);
+        children.push(old.child);
+        const then = await throughput(`Redis store, before the event log (${BEFORE_EVENT_LOG})`, old.url);
+        old.child.kill();
+        const onRedis = await startServe(redisArgs);
+        children.push(onRedis.child);
+        ratio(await throughput('Redis store, with the event log (a stream)', onRedis.url), then);
+      } else {
+        const onRedis = await startServe(redisArgs);
+        children.push(onRedis.child);
+        await throughput('Redis store', onRedis.url);
+      }
     } else {
       line('Redis store', 'not measured: redis-server is not installed');
     }

@@ -46,6 +46,8 @@ export interface RedisProcess {
   readonly url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Sends the running server a signal (SIGSTOP, SIGCONT: a server that stops answering, and comes back). */
+  signal(name: NodeJS.Signals): void;
 }
 
 /**
@@ -73,6 +75,9 @@ export async function startRedis(extraArgs: readonly string[] = []): Promise<Red
     port,
     url: `redis://127.0.0.1:${port}`,
     start,
+    signal: (name) => {
+      child?.kill(name);
+    },
     stop: async () => {
       // Killed by a signal, a process has no exit code but a signal code: stopped all the same.
       if (!child || child.exitCode !== null || child.signalCode !== null) return;

@@ -88,11 +88,11 @@ async function appendEvent(glRepository: string, repositoryPath: string, record:
   const appended = await store.use(() => context.replication.append(glRepository, repositoryPath), 'event log');
   if (appended === undefined) {
     context.metrics?.eventAppendFailed();
-    record.event = null;
+    record.event_id = null;
     return;
   }
   context.metrics?.eventAppended();
-  record.event = appended.id;
+  record.event_id = appended.id;
   if (appended.unacknowledged) {
     context.metrics?.eventUnacknowledged();
     record.event_unacknowledged = true;

@@ -99,28 +99,24 @@ export function createMetrics(options: {
       .finally(() => setImmediate(() => (scrape = undefined)));
     return scrape;
   };
-  new Gauge({
-    name: 'geo_hook_node_replication_lag_seconds',
-    help: "A secondary's replication lag (measured, or a static node's number); absent while unknown",
-    labelNames: ['node'],
-    registers: [registry],
-    async collect() {
-      const nodes = await nodesNow();
-      this.reset();
-      for (const node of nodes ?? []) if (node.lagSeconds !== undefined) this.set({ node: String(node.node) }, node.lagSeconds);
-    },
-  });
-  new Gauge({
-    name: 'geo_hook_node_status_age_seconds',
-    help: "Seconds since a reporting secondary's last status arrived",
-    labelNames: ['node'],
-    registers: [registry],
-    async collect() {
-      const nodes = await nodesNow();
-      this.reset();
-      for (const node of nodes ?? []) if (node.statusAgeSeconds !== undefined) this.set({ node: String(node.node) }, node.statusAgeSeconds);
-    },
-  });
+  // Both gauges from the same read; a node whose value is absent has no series (unknown is never a number).
+  const nodeGauge = (name: string, help: string, pick: (node: NodeGauges) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['node'],
+      registers: [registry],
+      async collect() {
+        const nodes = await nodesNow();
+        this.reset();
+        for (const node of nodes ?? []) {
+          const value = pick(node);
+          if (value !== undefined) this.set({ node: String(node.node) }, value);
+        }
+      },
+    });
+  nodeGauge('geo_hook_node_replication_lag_seconds', "A secondary's replication lag (measured, or a static node's number); absent while unknown", (node) => node.lagSeconds);
+  nodeGauge('geo_hook_node_status_age_seconds', "Seconds since a reporting secondary's last status arrived", (node) => node.statusAgeSeconds);
   // Every series there from the start, at 0: a dashboard sees "none yet", not "no data".
   for (const source of ['geo_node_id', 'correlation', 'legacy', 'none'] as const) lookups.inc({ source }, 0);
   return {

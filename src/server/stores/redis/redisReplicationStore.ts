@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type RedisConnection, openRedisClient } from './redisClient.js';
+import { parseRedisTarget } from './redisTarget.js';
 import {
   type AppendedEvent,
   type EventPage,
@@ -219,6 +220,8 @@ export class RedisReplicationStore implements ReplicationStore {
   readonly #keepMs: number;
   #replicas = 0;
   #replicasCheckedAt = 0;
+  /** Behind Sentinel, or once a replica was seen: an append no replica has is said to be at risk. */
+  #expectReplicas: boolean;
   readonly #waiters = new Set<{ after: string; wake: () => void }>();
   /** Where the blocking read is: every event up to it has been seen. */
   #position: string | undefined;
@@ -236,6 +239,8 @@ export class RedisReplicationStore implements ReplicationStore {
     this.#keepEvents = options.keepEvents ?? KEEP_EVENTS;
     this.#keepMs = options.keepMs ?? KEEP_EVENTS_MS;
     this.#appender.client.on('ready', () => void this.#checkReplicas());
+    const target = parseRedisTarget(url);
+    this.#expectReplicas = !('error' in target) && target.kind === 'sentinel';
   }
 
   isEventId(text: string): boolean {
@@ -266,7 +271,9 @@ export class RedisReplicationStore implements ReplicationStore {
     if (Date.now() - this.#replicasCheckedAt > REPLICAS_CHECKED_EVERY_MS) void this.#checkReplicas();
     const [, id] = await this.#append.geoHookAppend(...LOG_KEYS, freshLogId(), glRepository, path, String(this.#keepEvents), String(this.#keepMs));
     const event = { id, glRepository, path, createdAt: createdAt(id) };
-    if (this.#replicas === 0) return event;
+    // No replica connected where one is expected (its link is down): no wait that could only time out, but the
+    // event is at risk, and said to be.
+    if (this.#replicas === 0) return this.#expectReplicas ? { ...event, unacknowledged: true } : event;
     // Redis replicates asynchronously: a failover could promote a replica without this event. WAIT (bounded) makes it
     // very likely there; a replica that did not say so in time is reported, and the secondaries' reconcile covers it.
     const acknowledged = await this.#append.wait(1, APPEND_WAIT_MS).catch(() => 0);
@@ -355,6 +362,7 @@ export class RedisReplicationStore implements ReplicationStore {
     try {
       const info = await this.#redis.info('replication');
       this.#replicas = Number(/^connected_slaves:(\d+)\r?$/m.exec(info)?.[1] ?? 0);
+      if (this.#replicas > 0) this.#expectReplicas = true;
     } catch {
       // Redis away: the count stays as it was, and is asked again soon.
     }
