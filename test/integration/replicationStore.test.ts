@@ -147,6 +147,17 @@ for (const kind of KINDS) {
     assert.equal([other.status?.log, other.pendingEvents], ['old-log', undefined]);
   });
 
+  test("a push's snapshot is taken before its own event, in the same step", async (context) => {
+    const store = await open(context);
+    const first = await store.append('project-1', 'geo/demo');
+    const { log } = await store.readEvents({ after: '0', log: undefined, limit: 1 });
+    await store.reportStatus(2, { log, cursor: first.id, reconciling: false });
+    const { snapshot, event } = await store.snapshotThenAppend([2], 'project-7', 'group/project');
+    assert.equal([snapshot.nodes.get(2)!.pendingEvents, snapshot.nodes.get(2)!.oldestPendingAt], [0, undefined]);
+    assert.equal((await store.readEvents({ after: first.id, log, limit: 10 })).events.map((read) => read.id), [event.id]);
+    assert.is((await store.snapshot([2])).nodes.get(2)!.pendingEvents, 1);
+  });
+
   test("a static node's lag: a PUT kept in the store, a changed file wins back", async (context) => {
     const store = await open(context);
     await store.recordFileLags(new Map([[2, 42]]));

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { geoMessages } from '../geoMessages.js';
 import { type GeoNode, isReporting, secondaryNode } from '../geoSite.js';
 import { type NodeLag, fileLag } from '../replicationLag.js';
-import { readLags } from '../siteLags.js';
+import { lagsFrom } from '../siteLags.js';
+import type { AppendedEvent, ReplicationSnapshot } from '../stores/replicationStore.js';
 import { readJsonBody } from '../readJsonBody.js';
 import { type Answer, type Handler, type ServerContext, errorAnswer } from '../serverContext.js';
 import type { ReferrerStore } from '../stores/referrerStore.js';
@@ -57,35 +58,43 @@ async function answer(params: PostReceiveParams, record: Record<string, unknown>
   if (nodeId !== undefined && referrer === undefined) store.note.push(`node ${nodeId} is not a known secondary`);
   Object.assign(record, { referrer_source: source, geo_node_id: nodeId ?? null });
   context.metrics?.lookup(source);
-  // The lag before this push's own event: what the secondary had not replicated when the push came.
-  const lag = referrer === undefined ? undefined : await lagOf(referrer, record, store, context);
-  const body = JSON.stringify({ reference_counter_decreased: true, messages: geoMessages(context.site, repositoryPath, referrer, lag) });
-  await appendEvent(params.glRepository, repositoryPath, record, store, context);
-  return { status: 200, body };
+  // The lag before this push's own event (what the secondary had not replicated when the push came), then the event,
+  // in one step: one round trip to Redis.
+  const glRepository = params.glRepository;
+  const done = await store.use<{ event: AppendedEvent; snapshot: ReplicationSnapshot | undefined }>(
+    () =>
+      referrer === undefined
+        ? context.replication.append(glRepository, repositoryPath).then((event) => ({ event, snapshot: undefined }))
+        : context.replication.snapshotThenAppend([referrer.id], glRepository, repositoryPath),
+    'event log',
+  );
+  const lag = referrer === undefined ? undefined : lagOf(referrer, done?.snapshot, record, context);
+  noteEvent(done?.event, record, context);
+  return {
+    status: 200,
+    body: JSON.stringify({ reference_counter_decreased: true, messages: geoMessages(context.site, repositoryPath, referrer, lag) }),
+  };
 }
 
 /**
- * A secondary's lag from the store; when the store cannot say, a static
- * node keeps its file's number and a reporting one gets no lag line.
+ * A secondary's lag from the store's snapshot; when the store could not
+ * say, a static node keeps its file's number and a reporting one gets no
+ * lag line.
  */
-async function lagOf(referrer: GeoNode, record: Record<string, unknown>, store: GuardedStore, context: ServerContext): Promise<NodeLag | undefined> {
-  const read = await store.use(() => readLags(context, [referrer]), 'replication store');
-  if (read !== undefined) {
-    const lag = read.lags.get(referrer.id)!;
-    if (lag.source === 'measured') record.lag = lag.seconds;
-    else if (lag.source === 'unknown') record.lag = lag.reason;
-    return lag;
-  }
-  return isReporting(referrer) ? undefined : fileLag(referrer);
+function lagOf(referrer: GeoNode, snapshot: ReplicationSnapshot | undefined, record: Record<string, unknown>, context: ServerContext): NodeLag | undefined {
+  if (snapshot === undefined) return isReporting(referrer) ? undefined : fileLag(referrer);
+  const lag = lagsFrom(context, [referrer], snapshot).lags.get(referrer.id)!;
+  if (lag.source === 'measured') record.lag = lag.seconds;
+  else if (lag.source === 'unknown') record.lag = lag.reason;
+  return lag;
 }
 
 /**
- * The push's event, for the secondaries to follow. One that cannot be
+ * The push's event, for the secondaries to follow. One that could not be
  * appended is lost from the log (the push itself is done; the secondaries'
  * reconcile finds the change), and counted.
  */
-async function appendEvent(glRepository: string, repositoryPath: string, record: Record<string, unknown>, store: GuardedStore, context: ServerContext): Promise<void> {
-  const appended = await store.use(() => context.replication.append(glRepository, repositoryPath), 'event log');
+function noteEvent(appended: AppendedEvent | undefined, record: Record<string, unknown>, context: ServerContext): void {
   if (appended === undefined) {
     context.metrics?.eventAppendFailed();
     record.event_id = null;

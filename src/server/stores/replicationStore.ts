@@ -86,6 +86,11 @@ export interface ReplicationStore {
   isEventId(text: string): boolean;
   /** Appends a push's event; throws when it could not (the push is answered all the same). */
   append(glRepository: string, path: string): Promise<AppendedEvent>;
+  /**
+   * A push's answer in one step (one round trip to Redis): the snapshot its
+   * lag is computed from, taken before its own event, then that event.
+   */
+  snapshotThenAppend(nodeIds: readonly number[], glRepository: string, path: string): Promise<{ snapshot: ReplicationSnapshot; event: AppendedEvent }>;
   readEvents(query: EventQuery): Promise<EventPage>;
   /**
    * Resolves when an event newer than `after` is in the log (appended

@@ -57,6 +57,11 @@ export class MemoryReplicationStore implements ReplicationStore {
     return event;
   }
 
+  async snapshotThenAppend(nodeIds: readonly number[], glRepository: string, path: string): Promise<{ snapshot: ReplicationSnapshot; event: AppendedEvent }> {
+    const snapshot = await this.snapshot(nodeIds);
+    return { snapshot, event: await this.append(glRepository, path) };
+  }
+
   async readEvents(query: EventQuery): Promise<EventPage> {
     const last = String(this.#lastNumber);
     const after = Number(query.after);

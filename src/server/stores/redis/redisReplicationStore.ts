@@ -79,15 +79,16 @@ end
  * older than the time kept and beyond the count kept, and records the
  * newest trimmed id, so a cursor behind it resyncs.
  */
-const APPEND_LUA = `${LUA_COMMON}
+const APPEND_FN = `
+local function append(fresh, repository, path, keep, keep_ms)
 local now = now_ms()
-local log = ensure_log(ARGV[1])
+local log = ensure_log(fresh)
 local n = redis.call('INCR', KEYS[4])
-local id = redis.call('XADD', KEYS[1], '*', 'r', ARGV[2], 'p', ARGV[3], 'n', n)
+local id = redis.call('XADD', KEYS[1], '*', 'r', repository, 'p', path, 'n', n)
 if n % 100 == 0 then
-  local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[4])
+  local excess = redis.call('XLEN', KEYS[1]) - tonumber(keep)
   if excess > 0 then
-    local cutoff = string.format('%d-0', now - tonumber(ARGV[5]))
+    local cutoff = string.format('%d-0', now - tonumber(keep_ms))
     local old = redis.call('XRANGE', KEYS[1], '-', '(' .. cutoff, 'COUNT', math.min(excess, 1000))
     if #old > 0 then
       local newest = old[#old][1]
@@ -98,6 +99,10 @@ if n % 100 == 0 then
   end
 end
 return {log, id}
+end
+`;
+const APPEND_LUA = `${LUA_COMMON}${APPEND_FN}
+return append(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `;
 
 /** ARGV: fresh log id, after, log asked for ('' for the current), limit. */
@@ -144,7 +149,8 @@ return now
  * KEYS[5..]: each node's status hash then its lag hash. Read only: a log
  * not yet started is '' (every status then names another log).
  */
-const SNAPSHOT_LUA = `${LUA_COMMON}
+const SNAPSHOT_FN = `
+local function snapshot()
 local now = now_ms()
 local log = redis.call('GET', KEYS[2]) or ''
 local count = tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -168,7 +174,19 @@ for i = 5, #KEYS, 2 do
   table.insert(out, {status, redis.call('HGETALL', KEYS[i + 1]), pending})
 end
 return out
+end
 `;
+const SNAPSHOT_LUA = `${LUA_COMMON}${SNAPSHOT_FN}
+return snapshot()
+`;
+
+/** A push's answer: the snapshot its lag is computed from, then its event, atomically, in one round trip. ARGV as APPEND_LUA's. */
+const SNAPSHOT_APPEND_LUA = `${LUA_COMMON}${SNAPSHOT_FN}${APPEND_FN}
+local before = snapshot()
+return {before, append(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])}
+`;
+
+type RawSnapshot = [number, string, ...Array<[string[], string[], number[]]>];
 
 type Scripts = {
   geoHookAppend(...args: string[]): Promise<[string, string]>;
@@ -176,7 +194,8 @@ type Scripts = {
   geoHookStatus(...args: string[]): Promise<number>;
   geoHookStaticLag(...args: string[]): Promise<number>;
   geoHookFileLags(keyCount: number, ...args: string[]): Promise<number>;
-  geoHookSnapshot(keyCount: number, ...args: string[]): Promise<[number, string, ...Array<[string[], string[], number[]]>]>;
+  geoHookSnapshot(keyCount: number, ...args: string[]): Promise<RawSnapshot>;
+  geoHookSnapshotAppend(keyCount: number, ...args: string[]): Promise<[RawSnapshot, [string, string]]>;
 };
 
 function defineScripts(redis: Redis): Redis & Scripts {
@@ -185,6 +204,7 @@ function defineScripts(redis: Redis): Redis & Scripts {
   redis.defineCommand('geoHookStatus', { numberOfKeys: 1, lua: STATUS_LUA });
   redis.defineCommand('geoHookStaticLag', { numberOfKeys: 1, lua: STATIC_LAG_LUA });
   redis.defineCommand('geoHookSnapshot', { lua: SNAPSHOT_LUA });
+  redis.defineCommand('geoHookSnapshotAppend', { lua: SNAPSHOT_APPEND_LUA });
   redis.defineCommand('geoHookFileLags', { lua: FILE_LAGS_LUA });
   return redis as Redis & Scripts;
 }
@@ -269,8 +289,22 @@ export class RedisReplicationStore implements ReplicationStore {
 
   async append(glRepository: string, path: string): Promise<AppendedEvent> {
     if (Date.now() - this.#replicasCheckedAt > REPLICAS_CHECKED_EVERY_MS) void this.#checkReplicas();
-    const [, id] = await this.#append.geoHookAppend(...LOG_KEYS, freshLogId(), glRepository, path, String(this.#keepEvents), String(this.#keepMs));
-    const event = { id, glRepository, path, createdAt: createdAt(id) };
+    const [, id] = await this.#append.geoHookAppend(...LOG_KEYS, ...this.#appendArgs(glRepository, path));
+    return this.#replicated({ id, glRepository, path, createdAt: createdAt(id) });
+  }
+
+  async snapshotThenAppend(nodeIds: readonly number[], glRepository: string, path: string): Promise<{ snapshot: ReplicationSnapshot; event: AppendedEvent }> {
+    if (Date.now() - this.#replicasCheckedAt > REPLICAS_CHECKED_EVERY_MS) void this.#checkReplicas();
+    const keys = nodeKeys(nodeIds);
+    const [raw, [, id]] = await this.#append.geoHookSnapshotAppend(LOG_KEYS.length + keys.length, ...LOG_KEYS, ...keys, ...this.#appendArgs(glRepository, path));
+    return { snapshot: toSnapshot(nodeIds, raw), event: await this.#replicated({ id, glRepository, path, createdAt: createdAt(id) }) };
+  }
+
+  #appendArgs(glRepository: string, path: string): string[] {
+    return [freshLogId(), glRepository, path, String(this.#keepEvents), String(this.#keepMs)];
+  }
+
+  async #replicated(event: ReplicationEvent): Promise<AppendedEvent> {
     // No replica connected where one is expected (its link is down): no wait that could only time out, but the
     // event is at risk, and said to be.
     if (this.#replicas === 0) return this.#expectReplicas ? { ...event, unacknowledged: true } : event;
@@ -318,21 +352,8 @@ export class RedisReplicationStore implements ReplicationStore {
   }
 
   async snapshot(nodeIds: readonly number[]): Promise<ReplicationSnapshot> {
-    const keys = nodeIds.flatMap((nodeId) => [nodeStatusKey(nodeId), nodeLagKey(nodeId)]);
-    const [now, log, ...perNode] = await this.#redis.geoHookSnapshot(LOG_KEYS.length + keys.length, ...LOG_KEYS, ...keys);
-    const nodes = new Map<number, NodeSnapshot>();
-    nodeIds.forEach((nodeId, index) => {
-      const [statusFields, lagFields, pending] = perNode[index]!;
-      const status = toStatus(fieldsOf(statusFields));
-      const storedLag = toStoredLag(fieldsOf(lagFields));
-      nodes.set(nodeId, {
-        ...(status && { status }),
-        ...(pending.length > 0 && { pendingEvents: Math.max(0, pending[0]!) }),
-        ...(pending.length > 1 && { oldestPendingAt: pending[1]! }),
-        ...(storedLag && { storedLag }),
-      });
-    });
-    return { now, log, nodes };
+    const keys = nodeKeys(nodeIds);
+    return toSnapshot(nodeIds, await this.#redis.geoHookSnapshot(LOG_KEYS.length + keys.length, ...LOG_KEYS, ...keys));
   }
 
   async setStaticLag(nodeId: number, lagSeconds: number): Promise<void> {
@@ -395,6 +416,26 @@ export class RedisReplicationStore implements ReplicationStore {
       if (this.#waiters.size === 0) this.#position = undefined;
     }
   }
+}
+
+function nodeKeys(nodeIds: readonly number[]): string[] {
+  return nodeIds.flatMap((nodeId) => [nodeStatusKey(nodeId), nodeLagKey(nodeId)]);
+}
+
+function toSnapshot(nodeIds: readonly number[], [now, log, ...perNode]: RawSnapshot): ReplicationSnapshot {
+  const nodes = new Map<number, NodeSnapshot>();
+  nodeIds.forEach((nodeId, index) => {
+    const [statusFields, lagFields, pending] = perNode[index]!;
+    const status = toStatus(fieldsOf(statusFields));
+    const storedLag = toStoredLag(fieldsOf(lagFields));
+    nodes.set(nodeId, {
+      ...(status && { status }),
+      ...(pending.length > 0 && { pendingEvents: Math.max(0, pending[0]!) }),
+      ...(pending.length > 1 && { oldestPendingAt: pending[1]! }),
+      ...(storedLag && { storedLag }),
+    });
+  });
+  return { now, log, nodes };
 }
 
 function createdAt(id: string): number {
