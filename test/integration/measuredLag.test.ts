@@ -211,6 +211,19 @@ test('serve restarted on the memory store: a new log, and the old cursor resyncs
   assert.is((await through(context, 2)).stderr, FORWARDED(PROJECT_URL) + UNKNOWN('this secondary has not reported its replication status'));
 });
 
+test('a site loaded again (SIGHUP) with a node secret readable by everyone is refused: the old site and secrets stay', async (context) => {
+  const two = path.join(context.dir, 'node-2.secret');
+  await chmod(two, 0o644);
+  try {
+    context.serve.child.kill('SIGHUP');
+    const failed = await context.serve.logLine((record) => record.event === 'site_reload_failed');
+    assert.match(String(failed?.error), /^node 2's secret file .*node-2\.secret can be read by every user/);
+    assert.is((await context.eu.get('replication_auth')).status, 204, 'the secret loaded at start still holds');
+  } finally {
+    await chmod(two, 0o600);
+  }
+});
+
 test('serve refuses node secrets that would let someone else speak for a node: one line, exit 2', async (context) => {
   const refused = async (prepare: () => Promise<void>, pattern: RegExp) => {
     await prepare();
