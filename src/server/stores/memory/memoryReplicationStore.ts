@@ -13,6 +13,7 @@ import {
   type StoredLag,
   type StatusReport,
 } from '../replicationStore.js';
+import { EventWaiters } from '../eventWaiters.js';
 
 /** A decimal counter from 1; "0" is before the first. */
 const MEMORY_EVENT_ID = /^(?:0|[1-9][0-9]{0,15})$/;
@@ -36,7 +37,7 @@ export class MemoryReplicationStore implements ReplicationStore {
   #trimmedUpTo = 0;
   readonly #statuses = new Map<number, NodeStatus>();
   readonly #storedLags = new Map<number, StoredLag>();
-  #waiters = new Set<{ after: number; wake: () => void }>();
+  readonly #waiters = new EventWaiters<number>();
   #stopped = false;
 
   constructor(options: { now?: () => number; keepEvents?: number; keepMs?: number } = {}) {
@@ -53,7 +54,7 @@ export class MemoryReplicationStore implements ReplicationStore {
     const event = { id: String(++this.#lastNumber), glRepository, path, createdAt: this.#now() };
     this.#events.push(event);
     this.#trim(event.createdAt);
-    for (const waiter of this.#waiters) if (waiter.after < this.#lastNumber) waiter.wake();
+    this.#waiters.wake((after) => after < this.#lastNumber);
     return event;
   }
 
@@ -78,18 +79,7 @@ export class MemoryReplicationStore implements ReplicationStore {
   waitForEvent(after: string, ms: number): Promise<void> {
     const afterNumber = Number(after);
     if (this.#stopped || afterNumber < this.#lastNumber) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter = {
-        after: afterNumber,
-        wake: () => {
-          clearTimeout(timer);
-          this.#waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.wake, ms);
-      this.#waiters.add(waiter);
-    });
+    return this.#waiters.wait(afterNumber, ms);
   }
 
   async reportStatus(nodeId: number, report: StatusReport): Promise<void> {
@@ -119,7 +109,7 @@ export class MemoryReplicationStore implements ReplicationStore {
 
   stopWaiting(): void {
     this.#stopped = true;
-    for (const waiter of this.#waiters) waiter.wake();
+    this.#waiters.wake();
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,7 @@ import {
   type StoredLag,
   type StatusReport,
 } from '../replicationStore.js';
+import { EventWaiters } from '../eventWaiters.js';
 
 /** A Redis stream's own ids (`<ms>-<seq>`), or "0". */
 const STREAM_EVENT_ID = /^(?:0|[0-9]{1,15}-[0-9]{1,19})$/;
@@ -242,7 +243,7 @@ export class RedisReplicationStore implements ReplicationStore {
   #replicasCheckedAt = 0;
   /** Behind Sentinel, or once a replica was seen: an append no replica has is said to be at risk. */
   #expectReplicas: boolean;
-  readonly #waiters = new Set<{ after: string; wake: () => void }>();
+  readonly #waiters = new EventWaiters<string>();
   /** Where the blocking read is: every event up to it has been seen. */
   #position: string | undefined;
   #looping = false;
@@ -323,20 +324,10 @@ export class RedisReplicationStore implements ReplicationStore {
     if (this.#stopped) return Promise.resolve();
     // The blocking read has seen an event newer than this cursor: the caller reads again at once.
     if (this.#position !== undefined && streamIdLess(after, this.#position)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter = {
-        after,
-        wake: () => {
-          clearTimeout(timer);
-          this.#waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.wake, ms);
-      this.#waiters.add(waiter);
-      if (this.#position === undefined || streamIdLess(after, this.#position)) this.#position = after;
-      void this.#follow();
-    });
+    const woken = this.#waiters.wait(after, ms);
+    if (this.#position === undefined || streamIdLess(after, this.#position)) this.#position = after;
+    void this.#follow();
+    return woken;
   }
 
   async reportStatus(nodeId: number, report: StatusReport): Promise<void> {
@@ -368,7 +359,7 @@ export class RedisReplicationStore implements ReplicationStore {
 
   stopWaiting(): void {
     this.#stopped = true;
-    for (const waiter of this.#waiters) waiter.wake();
+    this.#waiters.wake();
     this.#blocking?.close();
   }
 
@@ -408,7 +399,7 @@ export class RedisReplicationStore implements ReplicationStore {
         const id = answer?.[0]?.[1]?.[0]?.[0];
         if (id === undefined) continue;
         this.#position = id;
-        for (const waiter of this.#waiters) if (streamIdLess(waiter.after, id)) waiter.wake();
+        this.#waiters.wake((after) => streamIdLess(after, id));
       }
     } finally {
       this.#looping = false;
