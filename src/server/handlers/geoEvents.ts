@@ -16,7 +16,12 @@ export const listEvents: Handler = async (request, _params, record, context) => 
   try {
     page = await context.replication.readEvents(query);
     if (page.events.length === 0 && !page.resync && query.waitSeconds > 0) {
-      await Promise.race([context.replication.waitForEvent(page.last, query.waitSeconds * 1000), clientGone(request)]);
+      const gone = clientGone(request);
+      try {
+        await Promise.race([context.replication.waitForEvent(page.last, query.waitSeconds * 1000), gone.closed]);
+      } finally {
+        gone.forget();
+      }
       page = await context.replication.readEvents(query);
     }
   } catch (error) {
@@ -32,10 +37,16 @@ function eventJson(event: ReplicationEvent) {
   return { id: event.id, gl_repository: event.glRepository, path: event.path, created_at: event.createdAt };
 }
 
-/** A long poll whose client went away ends with it. */
-function clientGone(request: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * A long poll whose client went away ends with it. The listener is taken off
+ * when the poll ends: a kept-alive connection carries poll after poll.
+ */
+function clientGone(request: IncomingMessage): { closed: Promise<void>; forget(): void } {
+  let onClose = () => {};
+  const closed = new Promise<void>((resolve) => {
+    onClose = () => resolve();
     if (request.socket.destroyed) resolve();
-    else request.socket.once('close', () => resolve());
+    else request.socket.once('close', onClose);
   });
+  return { closed, forget: () => request.socket.off('close', onClose) };
 }
