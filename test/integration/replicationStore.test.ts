@@ -185,3 +185,86 @@ for (const kind of KINDS) {
 
   test.run();
 }
+
+/**
+ * The appends' WAIT on a master with a replica: acknowledged while the
+ * replica answers; while it is connected but silent, every append said to
+ * be at risk and none waiting long (one WAIT answers every append sent before
+ * it, so concurrent pushes do not queue behind one another's 250 ms).
+ */
+const replicated = suiteNeeding<{ master?: RedisProcess; replica?: RedisProcess; store?: RedisReplicationStore }>(
+  'the event log on a Redis master with a replica',
+  { tools: ['redis-server'], onlyInPass: 'bundle' },
+  {},
+);
+replicated.before(async (context) => {
+  context.master = await startRedis();
+  context.replica = await startRedis(['--replicaof', '127.0.0.1', String(context.master.port)]);
+  const linked = async () => /master_link_status:up/.test(await infoReplication(context.replica!.port));
+  for (let i = 0; i < 100 && !(await linked()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  context.store = new RedisReplicationStore(context.master.url);
+  assert.ok(await context.store.ready());
+});
+replicated.after(async ({ master, replica, store }) => {
+  replica?.signal('SIGCONT');
+  await store?.close();
+  await replica?.stop();
+  await master?.stop();
+});
+
+/** INFO replication whole (redisCommand reads only the first line of an answer). */
+async function infoReplication(port: number): Promise<string> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('INFO replication\r\n'));
+    let data = '';
+    const timer = setTimeout(() => socket.destroy(new Error('no answer')), 2000);
+    socket.on('data', (chunk) => {
+      data += chunk;
+      const length = /^\$(\d+)\r\n/.exec(data);
+      if (length && Buffer.byteLength(data) >= length[0].length + Number(length[1]) + 2) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(data);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+replicated('a replica that answers acknowledges every append, 40 at once', async ({ store }) => {
+  const events = await Promise.all(Array.from({ length: 40 }, (_, i) => store!.append(`project-${i}`, `group/p${i}`)));
+  assert.is(events.filter((event) => event.unacknowledged === true).length, 0, 'appends not acknowledged');
+});
+
+replicated('a replica connected but silent: 8 pushers appending for 1.5 s, each append said to be at risk, none failing or waiting long', async ({ store, replica }) => {
+  replica!.signal('SIGSTOP');
+  try {
+    const until = Date.now() + 1500;
+    const results: Array<{ unacknowledged: boolean; took: number } | { error: string }> = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        while (Date.now() < until) {
+          const started = Date.now();
+          try {
+            const event = await store!.append(`project-${worker}`, `group/p${worker}`);
+            results.push({ unacknowledged: event.unacknowledged === true, took: Date.now() - started });
+          } catch (error) {
+            results.push({ error: String(error) });
+          }
+        }
+      }),
+    );
+    const failed = results.filter((result) => 'error' in result);
+    assert.is(failed.length, 0, `appends failed: ${failed.length} of ${results.length}, ${'error' in (failed[0] ?? {}) ? (failed[0] as { error: string }).error : ''}`);
+    const appended = results as Array<{ unacknowledged: boolean; took: number }>;
+    assert.is(appended.filter((result) => !result.unacknowledged).length, 0, 'every append is said to be at risk');
+    // Two WAITs of 250 ms at most, with room for a loaded machine.
+    const slowest = Math.max(...appended.map((result) => result.took));
+    assert.ok(slowest < 1500, `the slowest append took ${slowest} ms`);
+  } finally {
+    replica!.signal('SIGCONT');
+  }
+});
+
+replicated.run();

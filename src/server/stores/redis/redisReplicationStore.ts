@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type RedisConnection, openRedisClient } from './redisClient.js';
 import { parseRedisTarget } from './redisTarget.js';
@@ -190,25 +190,26 @@ return {before, append(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])}
 type RawSnapshot = [number, string, ...Array<[string[], string[], number[]]>];
 
 type Scripts = {
-  geoHookAppend(...args: string[]): Promise<[string, string]>;
   geoHookRead(...args: string[]): Promise<[string, string, number, Array<[string, string[]]>]>;
   geoHookStatus(...args: string[]): Promise<number>;
   geoHookStaticLag(...args: string[]): Promise<number>;
   geoHookFileLags(keyCount: number, ...args: string[]): Promise<number>;
   geoHookSnapshot(keyCount: number, ...args: string[]): Promise<RawSnapshot>;
-  geoHookSnapshotAppend(keyCount: number, ...args: string[]): Promise<[RawSnapshot, [string, string]]>;
 };
 
 function defineScripts(redis: Redis): Redis & Scripts {
-  redis.defineCommand('geoHookAppend', { numberOfKeys: 4, lua: APPEND_LUA });
   redis.defineCommand('geoHookRead', { numberOfKeys: 4, lua: READ_LUA });
   redis.defineCommand('geoHookStatus', { numberOfKeys: 1, lua: STATUS_LUA });
   redis.defineCommand('geoHookStaticLag', { numberOfKeys: 1, lua: STATIC_LAG_LUA });
   redis.defineCommand('geoHookSnapshot', { lua: SNAPSHOT_LUA });
-  redis.defineCommand('geoHookSnapshotAppend', { lua: SNAPSHOT_APPEND_LUA });
   redis.defineCommand('geoHookFileLags', { lua: FILE_LAGS_LUA });
   return redis as Redis & Scripts;
 }
+
+/** A script the append connection runs itself (not ioredis's, whose EVAL after NOSCRIPT it could not number). */
+const appendScript = (lua: string) => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+const APPEND_SCRIPT = appendScript(APPEND_LUA);
+const SNAPSHOT_APPEND_SCRIPT = appendScript(SNAPSHOT_APPEND_LUA);
 
 const freshLogId = () => randomBytes(8).toString('hex');
 
@@ -236,11 +237,14 @@ export class RedisReplicationStore implements ReplicationStore {
   readonly #appender: RedisConnection;
   #blocking: RedisConnection | undefined;
   readonly #redis: Redis & Scripts;
-  readonly #append: Redis & Scripts;
   readonly #keepEvents: number;
   readonly #keepMs: number;
   #replicas = 0;
   #replicasCheckedAt = 0;
+  /** Appends handed to the append connection so far, numbered in the order the connection sends them. */
+  #writes = 0;
+  /** The latest WAIT sent, and the appends it answers for. */
+  #waitRound: { covers: number; acknowledged: Promise<number> } | undefined;
   /** Behind Sentinel, or once a replica was seen: an append no replica has is said to be at risk. */
   #expectReplicas: boolean;
   readonly #waiters = new EventWaiters<string>();
@@ -256,7 +260,6 @@ export class RedisReplicationStore implements ReplicationStore {
     this.#shared = openRedisClient(url, { commandTimeoutMs, log: this.#log, role: 'events' });
     this.#appender = openRedisClient(url, { commandTimeoutMs: commandTimeoutMs + APPEND_WAIT_MS, log: this.#log, role: 'events-append' });
     this.#redis = defineScripts(this.#shared.client);
-    this.#append = defineScripts(this.#appender.client);
     this.#keepEvents = options.keepEvents ?? KEEP_EVENTS;
     this.#keepMs = options.keepMs ?? KEEP_EVENTS_MS;
     this.#appender.client.on('ready', () => void this.#checkReplicas());
@@ -285,34 +288,72 @@ export class RedisReplicationStore implements ReplicationStore {
             client.once('ready', onReady);
           });
     const [shared, appender] = await Promise.all([one(this.#shared.client), one(this.#appender.client)]);
+    // The first pushes' appends know whether to wait for a replica.
+    if (appender) await this.#checkReplicas();
     return shared && appender;
   }
 
   async append(glRepository: string, path: string): Promise<AppendedEvent> {
     if (Date.now() - this.#replicasCheckedAt > REPLICAS_CHECKED_EVERY_MS) void this.#checkReplicas();
-    const [, id] = await this.#append.geoHookAppend(...LOG_KEYS, ...this.#appendArgs(glRepository, path));
-    return this.#replicated({ id, glRepository, path, createdAt: createdAt(id) });
+    const { write, reply } = await this.#runAppend<[string, string]>(APPEND_SCRIPT, LOG_KEYS.length, [...LOG_KEYS, ...this.#appendArgs(glRepository, path)]);
+    const [, id] = reply;
+    return this.#replicated({ id, glRepository, path, createdAt: createdAt(id) }, write);
   }
 
   async snapshotThenAppend(nodeIds: readonly number[], glRepository: string, path: string): Promise<{ snapshot: ReplicationSnapshot; event: AppendedEvent }> {
     if (Date.now() - this.#replicasCheckedAt > REPLICAS_CHECKED_EVERY_MS) void this.#checkReplicas();
     const keys = nodeKeys(nodeIds);
-    const [raw, [, id]] = await this.#append.geoHookSnapshotAppend(LOG_KEYS.length + keys.length, ...LOG_KEYS, ...keys, ...this.#appendArgs(glRepository, path));
-    return { snapshot: toSnapshot(nodeIds, raw), event: await this.#replicated({ id, glRepository, path, createdAt: createdAt(id) }) };
+    const { write, reply } = await this.#runAppend<[RawSnapshot, [string, string]]>(SNAPSHOT_APPEND_SCRIPT, LOG_KEYS.length + keys.length, [
+      ...LOG_KEYS,
+      ...keys,
+      ...this.#appendArgs(glRepository, path),
+    ]);
+    const [raw, [, id]] = reply;
+    return { snapshot: toSnapshot(nodeIds, raw), event: await this.#replicated({ id, glRepository, path, createdAt: createdAt(id) }, write) };
+  }
+
+  /**
+   * An append script on the append connection, numbered as the connection sends it (see #acknowledged). A Redis
+   * without the script (a promoted replica, SCRIPT FLUSH) gets it whole, as a write of its own number.
+   */
+  async #runAppend<T>(script: { lua: string; sha: string }, keyCount: number, args: string[]): Promise<{ write: number; reply: T }> {
+    const client = this.#appender.client;
+    const write = ++this.#writes;
+    try {
+      return { write, reply: (await client.evalsha(script.sha, keyCount, ...args)) as T };
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    }
+    const retry = ++this.#writes;
+    return { write: retry, reply: (await client.eval(script.lua, keyCount, ...args)) as T };
   }
 
   #appendArgs(glRepository: string, path: string): string[] {
     return [freshLogId(), glRepository, path, String(this.#keepEvents), String(this.#keepMs)];
   }
 
-  async #replicated(event: ReplicationEvent): Promise<AppendedEvent> {
+  async #replicated(event: ReplicationEvent, write: number): Promise<AppendedEvent> {
     // No replica connected where one is expected (its link is down): no wait that could only time out, but the
     // event is at risk, and said to be.
     if (this.#replicas === 0) return this.#expectReplicas ? { ...event, unacknowledged: true } : event;
     // Redis replicates asynchronously: a failover could promote a replica without this event. WAIT (bounded) makes it
     // very likely there; a replica that did not say so in time is reported, and the secondaries' reconcile covers it.
-    const acknowledged = await this.#append.wait(1, APPEND_WAIT_MS).catch(() => 0);
-    return acknowledged >= 1 ? event : { ...event, unacknowledged: true };
+    return (await this.#acknowledged(write)) >= 1 ? event : { ...event, unacknowledged: true };
+  }
+
+  /**
+   * How many replicas have the append numbered `write`. WAIT blocks its connection, so one WAIT per append would
+   * queue the pushes behind one another, 250 ms each while a replica is silent. Instead, one WAIT answers every
+   * append sent before it on the connection (group commit): an append joins the latest WAIT when that one was sent
+   * after it, or sends a new one. A push so waits for at most two WAITs.
+   */
+  #acknowledged(write: number): Promise<number> {
+    const round = this.#waitRound;
+    if (round !== undefined && round.covers >= write) return round.acknowledged;
+    // Every append numbered up to #writes was handed to the connection before this WAIT is.
+    const next = { covers: this.#writes, acknowledged: this.#appender.client.wait(1, APPEND_WAIT_MS).then(Number, () => 0) };
+    this.#waitRound = next;
+    return next.acknowledged;
   }
 
   async readEvents(query: EventQuery): Promise<EventPage> {
@@ -372,7 +413,8 @@ export class RedisReplicationStore implements ReplicationStore {
   async #checkReplicas(): Promise<void> {
     this.#replicasCheckedAt = Date.now();
     try {
-      const info = await this.#redis.info('replication');
+      // Asked on the appends' own connection: the server they go to, whichever Sentinel named last.
+      const info = await this.#appender.client.info('replication');
       this.#replicas = Number(/^connected_slaves:(\d+)\r?$/m.exec(info)?.[1] ?? 0);
       if (this.#replicas > 0) this.#expectReplicas = true;
     } catch {
