@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { isRecord } from '../shared/isRecord.js';
-import { GL_REPOSITORY } from '../shared/identifiers.js';
+import { GL_REPOSITORY, isRepositoryPath } from '../shared/identifiers.js';
 import { isWholeNumber } from '../shared/numbers.js';
 
 /** One Geo node as the reference server knows it. */
@@ -84,8 +84,7 @@ export function parseGeoSite(text: string, source: string): GeoSite {
   if (!isRecord(rawRepositories)) throw new Error(`${source}: "repositories" must map gl_repository to a path`);
   for (const [glRepository, repoPath] of Object.entries(rawRepositories)) {
     if (!GL_REPOSITORY.test(glRepository)) throw new Error(`${source}: repositories key "${glRepository}" is not like "project-<n>"`);
-    // Words of [A-Za-z0-9_.-], never "." or "..": a path that could climb out of a replica folder is no path.
-    if (typeof repoPath !== 'string' || !/^[\w.-]+(?:\/[\w.-]+)+$/.test(repoPath) || repoPath.split('/').some((word) => word === '.' || word === '..')) {
+    if (!isRepositoryPath(repoPath)) {
       throw new Error(`${source}: repositories["${glRepository}"] must be a path like "group/project"`);
     }
     repositories.set(glRepository, repoPath);

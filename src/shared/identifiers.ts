@@ -6,3 +6,12 @@ export const GL_ID = /^(?:user|key)-[1-9][0-9]*$/;
 export const GL_REPOSITORY = /^(?:project|wiki|snippet)-[1-9][0-9]*$/;
 /** A correlation id; it also travels as the X-Request-ID header, so printable ASCII only. */
 export const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * A repository's path in the site file (`namespace/project`): words of
+ * [A-Za-z0-9_.-], never "." or "..", so that it cannot climb out of a
+ * replica folder.
+ */
+export function isRepositoryPath(value: unknown): value is string {
+  return typeof value === 'string' && /^[\w.-]+(?:\/[\w.-]+)+$/.test(value) && !value.split('/').some((word) => word === '.' || word === '..');
+}

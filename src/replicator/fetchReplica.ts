@@ -1,0 +1,142 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { gitCredentialEnvironment, removedDir, replicaDir } from './replicaPaths.js';
+
+export type FetchResult =
+  /** The replica has the primary's refs and HEAD; `created` when it was made (missing, or broken and moved aside). */
+  | { readonly outcome: 'fetched' | 'created' }
+  /** The primary has no such repository: nothing to replicate. */
+  | { readonly outcome: 'gone' }
+  | { readonly outcome: 'failed'; readonly reason: string };
+
+export interface FetchReplicaOptions {
+  /** The replica folder (`repositories`). */
+  readonly folder: string;
+  /** The repository's path in the site file. */
+  readonly repositoryPath: string;
+  /** The primary's Git HTTP base for replication (`primaryGitUrl`), no credential in it. */
+  readonly primaryGitUrl: string;
+  /** A fresh `GL-Geo <id>:<JWT>` for each git process. */
+  readonly authorization: () => string;
+  /** A git process that says nothing for this long is killed. */
+  readonly silenceTimeoutMs: number;
+  /** What git runs with besides the credential (PATH, HOME). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly now: () => Date;
+}
+
+/** The variables simple-git is told to let through to git (it refuses GIT_* it is not told about). */
+const ALLOW_ENVIRONMENT = ['GIT_CEILING_DIRECTORIES', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0', 'GIT_TERMINAL_PROMPT'];
+
+/**
+ * Brings one replica to the primary's refs (`+refs/*:refs/*`, pruned) and
+ * HEAD, with git itself. A missing replica is made in a folder beside it and
+ * put in place only when complete, so that a half-made one is never served;
+ * one that a fetch finds broken is made again the same way and the old one
+ * moved aside.
+ */
+export async function fetchReplica(options: FetchReplicaOptions): Promise<FetchResult> {
+  const dir = replicaDir(options.folder, options.repositoryPath);
+  if (dir === undefined) return { outcome: 'failed', reason: `"${options.repositoryPath}" is not a repository path` };
+  const url = `${options.primaryGitUrl.replace(/\/+$/, '')}/${options.repositoryPath}.git`;
+  if (await isBareRepository(options, dir)) {
+    const result = await update(options, dir, url);
+    if (result.outcome !== 'failed' || primarysFault(result.reason) || !(await isBroken(options, dir))) return result;
+    return recreate(options, dir, url, 'broken');
+  }
+  return recreate(options, dir, url, (await exists(dir)) ? 'broken' : undefined);
+}
+
+async function recreate(options: FetchReplicaOptions, dir: string, url: string, movedAside: 'broken' | undefined): Promise<FetchResult> {
+  const fresh = `${dir}.new-${process.pid}`;
+  await rm(fresh, { recursive: true, force: true });
+  await mkdir(path.dirname(dir), { recursive: true });
+  try {
+    await git(options, path.dirname(dir)).raw(['init', '--bare', '--quiet', fresh]);
+    const result = await update(options, fresh, url);
+    if (result.outcome !== 'fetched') return result;
+    if (movedAside !== undefined) {
+      const aside = removedDir(options.folder, options.repositoryPath, options.now(), movedAside)!;
+      await mkdir(path.dirname(aside), { recursive: true });
+      await rename(dir, aside);
+    }
+    await rename(fresh, dir);
+    return { outcome: 'created' };
+  } catch (error) {
+    return { outcome: 'failed', reason: gitReason(error) };
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
+  }
+}
+
+async function update(options: FetchReplicaOptions, dir: string, url: string): Promise<FetchResult> {
+  try {
+    const repository = git(options, dir, true);
+    await repository.raw(['fetch', '--prune', '--quiet', '--no-write-fetch-head', url, '+refs/*:refs/*']);
+    // git fetch leaves HEAD alone: the primary's default branch is asked for, and followed.
+    const head = /^ref: (refs\/\S+)\tHEAD$/m.exec(await git(options, dir, true).raw(['ls-remote', '--symref', url, 'HEAD']))?.[1];
+    if (head !== undefined) await repository.raw(['symbolic-ref', 'HEAD', head]);
+    return { outcome: 'fetched' };
+  } catch (error) {
+    const reason = gitReason(error);
+    if (/repository '[^']*' not found|HTTP 404|returned error: 404/.test(reason)) return { outcome: 'gone' };
+    // A 401 makes git ask for a user name, which it may not: say what happened instead.
+    if (/could not read Username|Authentication failed|returned error: 40[13]/.test(reason)) return { outcome: 'failed', reason: `the primary refused this node's credential (${reason})` };
+    return { outcome: 'failed', reason };
+  }
+}
+
+/** simple-git for one replica; with `credential`, the node's credential in git's environment, fresh. */
+function git(options: FetchReplicaOptions, dir: string, credential = false): SimpleGit {
+  return simpleGit({
+    baseDir: dir,
+    timeout: { block: options.silenceTimeoutMs },
+    allowEnvironment: ALLOW_ENVIRONMENT,
+    // The configuration in the environment is ours (the credential header), never a caller's.
+    unsafe: { allowUnsafeConfigEnvCount: true },
+  }).env({
+    ...options.environment,
+    // A repository is this folder only, never one found above it.
+    GIT_CEILING_DIRECTORIES: path.dirname(dir),
+    ...(credential ? gitCredentialEnvironment(options.authorization()) : { GIT_TERMINAL_PROMPT: '0' }),
+  });
+}
+
+async function isBareRepository(options: FetchReplicaOptions, dir: string): Promise<boolean> {
+  if (!(await exists(dir))) return false;
+  try {
+    return (await git(options, dir).raw(['rev-parse', '--is-bare-repository'])).trim() === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** The primary unreachable or refusing (network, HTTP, credential): nothing a new replica would change. */
+function primarysFault(reason: string): boolean {
+  return /refused this node's credential|unable to access|returned error: \d+|Could not resolve host|Failed to connect/.test(reason);
+}
+
+/** A fetch that failed on the replica's side (objects missing, refs unreadable), not the primary's. */
+async function isBroken(options: FetchReplicaOptions, dir: string): Promise<boolean> {
+  try {
+    await git(options, dir).raw(['fsck', '--connectivity-only', '--no-dangling', '--no-progress']);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** git's own last words, one line, the credential never among them (git does not print extra headers). */
+function gitReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return (lines.find((line) => line.startsWith('fatal:')) ?? lines.at(-1) ?? 'git failed').slice(0, 300);
+}
