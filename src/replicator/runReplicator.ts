@@ -6,6 +6,8 @@ export interface ReplicatorOptions {
   readonly api: PrimaryApi;
   /** One repository brought to the primary's state (fetchReplica, bound to this node's folder and credential). */
   readonly fetch: (repositoryPath: string) => Promise<FetchResult>;
+  /** Replicas of repositories the primary no longer lists moved aside (moveUnlistedAside, bound to the folder): the paths moved. */
+  readonly moveUnlisted: (listed: ReadonlySet<string>) => Promise<string[]>;
   readonly concurrency: number;
   readonly reportIntervalMs: number;
   /** How long one long poll waits (contract: at most 30 s); also how long a stop may wait for it. */
@@ -42,10 +44,17 @@ export async function runReplicator(options: ReplicatorOptions): Promise<void> {
   }
 }
 
-/** Every repository the primary lists, fetched, `concurrency` at a time. */
+/** Every repository the primary lists, fetched, `concurrency` at a time; the replicas of the others moved aside. */
 async function reconcile(options: ReplicatorOptions): Promise<{ repositoriesSynced: number; repositoriesFailed: number; lastError?: string } | undefined> {
   const repositories = await untilAnswered(options, () => options.api.repositories());
   if (repositories === undefined) return undefined;
+  try {
+    for (const path of await options.moveUnlisted(new Set(repositories.map((repository) => repository.path)))) {
+      options.log({ event: 'replica_moved_aside', path, message: 'the primary no longer lists this repository: its replica was moved under .removed' });
+    }
+  } catch (error) {
+    options.log({ event: 'move_aside_failed', message: error instanceof Error ? error.message : String(error) });
+  }
   let next = 0;
   let synced = 0;
   let failed = 0;

@@ -4,11 +4,11 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runHttpBackend } from '../../src/lab/httpBackend.js';
 import { fetchReplica } from '../../src/replicator/fetchReplica.js';
 import { makeTempDir } from '../helpers/geoHook.js';
+import { suiteNeeding } from '../helpers/tools.js';
 
 /**
  * One replica brought to the primary's refs and HEAD with real git over
@@ -32,6 +32,8 @@ interface Context {
   exposed: string[];
 }
 const context = {} as Context;
+// Never runs the executable: once, in the bundle's pass.
+const test = suiteNeeding('fetchReplica: one replica over git http-backend', { tools: ['git'], onlyInPass: 'bundle' });
 
 test.before(async () => {
   context.dir = await makeTempDir();

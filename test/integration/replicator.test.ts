@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import { runHttpBackend } from '../../src/lab/httpBackend.js';
 import { fetchReplica } from '../../src/replicator/fetchReplica.js';
 import { primaryApi } from '../../src/replicator/primaryApi.js';
 import { runReplicator } from '../../src/replicator/runReplicator.js';
+import { moveUnlistedAside } from '../../src/replicator/unlistedReplicas.js';
 import { parseApiUrl } from '../../src/shared/apiUrl.js';
 import { nodeAuthorization } from '../../src/shared/jwt.js';
 import { type ServeProcess, makeTempDir, startServe, writeSecret } from '../helpers/geoHook.js';
@@ -109,6 +110,11 @@ test.before(async (context) => {
   const address = context.git.address();
   context.gitUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/-/geo/replication`;
 
+  // A replica of a repository the primary no longer lists, and a link that must not be followed.
+  await gitIn(context.dir, 'init', '--quiet', '--bare', replicaDir(context, 'old/gone'));
+  await mkdir(path.join(context.dir, 'elsewhere', 'keep.git'), { recursive: true });
+  await symlink(path.join(context.dir, 'elsewhere'), path.join(context.dir, 'replicas', 'linked'));
+
   const api = parseApiUrl(context.serve.url);
   if ('error' in api) throw new Error(api.error);
   context.stop = new AbortController();
@@ -124,6 +130,7 @@ test.before(async (context) => {
         environment: GIT_ENV,
         now: () => new Date(),
       }),
+    moveUnlisted: (listed) => moveUnlistedAside(path.join(context.dir, 'replicas'), listed, new Date('2026-12-02T12:00:00Z')),
     concurrency: 2,
     reportIntervalMs: 500,
     pollSeconds: 2,
@@ -145,6 +152,14 @@ test('the first sync: every repository the primary lists replicated, the node he
   await untilTrue(50, async () => (await node2(context)).lag_source === 'measured');
   const node = await node2(context);
   assert.equal([node.lag_seconds, node.healthy, node.pending_events], [0, true, 0]);
+});
+
+test('a replica the primary no longer lists is moved aside under .removed, never deleted; a link is not followed', async (context) => {
+  const removed = path.join(context.dir, 'replicas', '.removed', '2026-12-02T12-00-00-000Z-unlisted');
+  assert.equal(await readdir(path.join(removed, 'old')), ['gone.git']);
+  assert.equal(await readdir(path.join(context.dir, 'replicas', 'old')), []);
+  assert.equal(await readdir(path.join(context.dir, 'elsewhere')), ['keep.git'], 'what the link points at is left alone');
+  assert.ok(context.logs.some((record) => record.event === 'replica_moved_aside' && record.path === 'old/gone'));
 });
 
 test("a push is in the replica within seconds, and the node's cursor is its event", async (context) => {
