@@ -62,7 +62,7 @@ async function reconcile(options: ReplicatorOptions): Promise<{ repositoriesSync
   const worker = async () => {
     while (next < repositories.length && !options.stopped.aborted) {
       const { path } = repositories[next++]!;
-      const result = await options.fetch(path);
+      const result = await fetchSafely(options, path);
       if (result.outcome === 'failed') {
         failed++;
         lastError = `${path}: ${result.reason}`;
@@ -93,7 +93,7 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
     if (options.stopped.aborted) return;
     for (const path of fetchesToStart(queue, { now: now(), concurrency: options.concurrency })) {
       queue = fetchStarted(queue, path);
-      const job = options.fetch(path).then((result) => {
+      const job = fetchSafely(options, path).then((result) => {
         if (result.outcome === 'failed') {
           lastError = `${path}: ${result.reason}`;
           options.log({ event: 'fetch_failed', path, message: result.reason });
@@ -132,6 +132,11 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
     while (running.size > 0) await Promise.all([...running]);
     await sendReport();
   }
+}
+
+/** A fetch that threw (a folder it could not make, a disk full) is a failed fetch, retried as any: never a stuck queue. */
+function fetchSafely(options: ReplicatorOptions, path: string): Promise<FetchResult> {
+  return options.fetch(path).catch((error: unknown) => ({ outcome: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
 }
 
 async function report(options: ReplicatorOptions, status: Parameters<PrimaryApi['reportStatus']>[0]): Promise<void> {

@@ -37,6 +37,8 @@ interface Context {
   gitUrl: string;
   /** Paths the stand-in web server refuses for now (a repository failing to fetch). */
   refused: Set<string>;
+  /** Paths whose fetch throws instead of answering (a folder that cannot be made, a disk full). */
+  throwing: Set<string>;
   stop: AbortController;
   replicator: Promise<void>;
   logs: Array<Record<string, unknown>>;
@@ -80,6 +82,7 @@ async function node2(context: Context): Promise<Record<string, unknown>> {
 test.before(async (context) => {
   context.dir = await makeTempDir();
   context.refused = new Set();
+  context.throwing = new Set();
   context.logs = [];
   for (const repositoryPath of Object.values(REPOSITORIES)) {
     const work = path.join(context.dir, 'work', repositoryPath);
@@ -120,8 +123,9 @@ test.before(async (context) => {
   context.stop = new AbortController();
   context.replicator = runReplicator({
     api: primaryApi({ api, nodeId: 2, secret: NODE_SECRETS[2]!, version: 'test', timeoutSeconds: 5 }),
-    fetch: (repositoryPath) =>
-      fetchReplica({
+    fetch: async (repositoryPath) => {
+      if (context.throwing.has(repositoryPath)) throw new Error('ENOSPC: no space left on device, mkdir');
+      return fetchReplica({
         folder: path.join(context.dir, 'replicas'),
         repositoryPath,
         primaryGitUrl: context.gitUrl,
@@ -129,7 +133,8 @@ test.before(async (context) => {
         silenceTimeoutMs: 20_000,
         environment: GIT_ENV,
         now: () => new Date(),
-      }),
+      });
+    },
     moveUnlisted: (listed) => moveUnlistedAside(path.join(context.dir, 'replicas'), listed, new Date('2026-12-02T12:00:00Z')),
     concurrency: 2,
     reportIntervalMs: 500,
@@ -183,6 +188,17 @@ test('a repository failing to fetch holds the cursor before its event while the 
   await untilTrue(100, () => converged(context, 'group/project'));
   await untilTrue(50, async () => (await node2(context)).pending_events === 0);
   assert.equal([(await node2(context)).repositories_failed, (await node2(context)).healthy], [0, true]);
+});
+
+test('a fetch that throws is a failed fetch: retried, the cursor held, then caught up', async (context) => {
+  context.throwing.add('group/project');
+  const stuck = await push(context, 'project-7', 'fourth');
+  await untilTrue(50, async () => (await node2(context)).repositories_failed === 1);
+  assert.is.not((await node2(context)).cursor, stuck);
+  assert.ok(context.logs.some((record) => record.event === 'fetch_failed' && String(record.message).startsWith('ENOSPC')));
+  context.throwing.clear();
+  await untilTrue(100, () => converged(context, 'group/project'));
+  await untilTrue(50, async () => (await node2(context)).cursor === stuck);
 });
 
 test('stopped: the loop ends within its poll time, with a last report', async (context) => {
