@@ -14,6 +14,7 @@ export interface ReplicatorOptions {
   readonly pollSeconds: number;
   readonly log: (record: Record<string, unknown>) => void;
   readonly stopped: AbortSignal;
+  /** The clock retries are timed by, in ms; monotonic by default, so that a clock stepped back delays no retry. */
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -29,7 +30,7 @@ const PAGE = 1000;
  * fetch, the running ones finish, a last report.
  */
 export async function runReplicator(options: ReplicatorOptions): Promise<void> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.now());
   const random = options.random ?? Math.random;
   while (!options.stopped.aborted) {
     const start = await untilAnswered(options, () => options.api.events({ after: '0', log: undefined, limit: 1, waitSeconds: 0 }));
@@ -98,7 +99,6 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
           lastError = `${path}: ${result.reason}`;
           options.log({ event: 'fetch_failed', path, message: result.reason });
           queue = fetchFailed(queue, path, now(), (attempt) => retryDelayMs(attempt, random()));
-          armRetry();
         } else queue = fetchSucceeded(queue, path);
         running.delete(job);
         // After each batch: the cursor moved.
@@ -107,11 +107,16 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
       });
       running.add(job);
     }
+    armRetry();
   };
+  // The next retry still ahead, looked for after every schedule: a timer that fired a little early, or a clock
+  // that says so, arms the next one instead of leaving a failing repository untried for ever. A retry already
+  // due that found no room starts when a running fetch ends.
   const armRetry = () => {
     clearTimeout(retryTimer);
-    const due = Math.min(...[...queue.retry.values()].map((retry) => retry.at));
-    if (Number.isFinite(due)) retryTimer = setTimeout(schedule, Math.max(0, due - now())).unref();
+    const at = now();
+    const ahead = [...queue.retry].filter(([path, retry]) => retry.at > at && !queue.running.has(path)).map(([, retry]) => retry.at);
+    if (ahead.length > 0) retryTimer = setTimeout(schedule, Math.min(...ahead) - at).unref();
   };
   const heartbeat = setInterval(() => void sendReport(), options.reportIntervalMs).unref();
   try {
