@@ -33,3 +33,4 @@ export function pickFlags(argv: Record<string, unknown>, keys: readonly ConfigKe
 
 export const HOOK_KEYS: readonly ConfigKey[] = ['apiUrl', 'secretFile', 'timeout', 'caFile', 'user', 'password', 'logFile'];
 export const SERVER_KEYS: readonly ConfigKey[] = ['listen', 'secretFile', 'nodesFile', 'store', 'legacy', 'frontendTokenFile', 'metricsListen', 'maxConnections', 'statusMaxAge'];
+export const REPLICATOR_KEYS: readonly ConfigKey[] = ['apiUrl', 'nodeId', 'nodeSecretFile', 'primaryGitUrl', 'repositories', 'caFile', 'concurrency', 'reportInterval', 'reconcileInterval', 'metricsListen', 'logFile', 'timeout'];

@@ -24,6 +24,18 @@ export interface Config {
   readonly maxConnections: number;
   /** Seconds: a reporting secondary's status older than this says nothing of now. */
   readonly statusMaxAge: number;
+  /** replicate: this secondary's id in the site file. */
+  readonly nodeId: number | undefined;
+  readonly nodeSecretFile: string | undefined;
+  /** replicate: the base of the primary's Git HTTP for replication (…/-/geo/replication). */
+  readonly primaryGitUrl: string | undefined;
+  /** replicate: the folder of the replicas. */
+  readonly repositories: string | undefined;
+  readonly concurrency: number;
+  /** Seconds. */
+  readonly reportInterval: number;
+  /** Seconds. */
+  readonly reconcileInterval: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -189,7 +201,84 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     describe: "serve: seconds after which a secondary's last replication status is too old to tell its lag (the pusher is told so)",
     check: (value) => (Number.isInteger(value) && value >= 1 && value <= 86_400 ? undefined : 'must be a whole number of seconds from 1 to 86400'),
   },
+  nodeId: {
+    flag: 'node-id',
+    env: 'GEO_HOOK_NODE_ID',
+    type: 'number',
+    default: undefined,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: "replicate: this secondary's id in the primary's site file",
+    check: (value) => (Number.isInteger(value) && value >= 1 && value <= 2 ** 31 - 1 ? undefined : 'must be a whole number from 1 (a node id in the site file)'),
+  },
+  nodeSecretFile: {
+    flag: 'node-secret-file',
+    env: 'GEO_HOOK_NODE_SECRET_FILE',
+    type: 'string',
+    default: undefined,
+    isPath: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: "replicate: file holding this secondary's own secret (the site file's secret_file for it on the primary)",
+  },
+  primaryGitUrl: {
+    flag: 'primary-git-url',
+    env: 'GEO_HOOK_PRIMARY_GIT_URL',
+    type: 'string',
+    default: undefined,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: "replicate: base URL of the primary's Git HTTP for replication, https://primary.example.com/-/geo/replication",
+    check: (value) => gitUrlProblem(value),
+  },
+  repositories: {
+    flag: 'repositories',
+    env: 'GEO_HOOK_REPOSITORIES',
+    type: 'string',
+    default: undefined,
+    isPath: true,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: 'replicate: folder of the replicas, <folder>/<path>.git, which the secondary\'s web server serves',
+  },
+  concurrency: {
+    flag: 'concurrency',
+    env: 'GEO_HOOK_CONCURRENCY',
+    type: 'number',
+    default: 4,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: 'replicate: fetches at most at once',
+    check: (value) => (Number.isInteger(value) && value >= 1 && value <= 64 ? undefined : 'must be a whole number from 1 to 64'),
+  },
+  reportInterval: {
+    flag: 'report-interval',
+    env: 'GEO_HOOK_REPORT_INTERVAL',
+    type: 'number',
+    default: 10,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: "replicate: seconds between two status reports at most (keep it well below serve's --status-max-age)",
+    check: (value) => (value >= 0.1 && value <= 3600 ? undefined : 'must be from 0.1 to 3600 seconds'),
+  },
+  reconcileInterval: {
+    flag: 'reconcile-interval',
+    env: 'GEO_HOOK_RECONCILE_INTERVAL',
+    type: 'number',
+    default: 600,
+    // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
+    describe: "replicate: seconds between two reconciles (every replica's refs compared with the primary's)",
+    check: (value) => (value >= 1 && value <= 604_800 ? undefined : 'must be from 1 to 604800 seconds (a week)'),
+  },
 };
+
+/** What is wrong with a primary's Git HTTP base, or undefined: http(s), no credential, no query (the node's credential is a header). */
+export function gitUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a URL (https://primary.example.com/-/geo/replication)';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
+  if (url.username !== '' || url.password !== '') return 'must hold no user or password: the node authenticates with its secret';
+  if (url.search !== '' || url.hash !== '') return 'must have no query or fragment';
+  return undefined;
+}
 
 export type Listen = { readonly host: string; readonly port: number } | { readonly socketPath: string };
 

@@ -13,6 +13,8 @@ export interface SendOptions {
   readonly maxAttempts?: number;
   readonly now?: () => number;
   readonly debug?: (line: string) => void;
+  /** Ends the request at once (a replicator stopping in the middle of a long poll). */
+  readonly signal?: AbortSignal;
 }
 
 export interface SendResult {
@@ -81,6 +83,7 @@ async function attemptOnce(request: ApiRequest, options: SendOptions, remainingM
     http2: false,
     responseType: 'buffer',
     ...(options.caCertificate !== undefined && { https: { certificateAuthority: options.caCertificate } }),
+    ...(options.signal !== undefined && { signal: options.signal }),
     ...(options.user !== undefined && { username: options.user, password: options.password ?? '' }),
   });
   promise.on('downloadProgress', (progress) => {

@@ -8,7 +8,8 @@ import { nodeAuthorization } from '../shared/jwt.js';
 /** The node endpoints of contract section 11, as a secondary calls them. */
 export interface PrimaryApi {
   repositories(): Promise<Array<{ glRepository: string; path: string }>>;
-  events(query: { after: string; log: string | undefined; limit: number; waitSeconds: number }): Promise<EventsPage>;
+  /** `signal` ends a long poll at once (the replicator stopping). */
+  events(query: { after: string; log: string | undefined; limit: number; waitSeconds: number; signal?: AbortSignal }): Promise<EventsPage>;
   reportStatus(status: NodeStatusReport): Promise<void>;
 }
 
@@ -71,7 +72,7 @@ export function primaryApi(options: {
   readonly now?: () => number;
 }): PrimaryApi {
   const now = options.now ?? Date.now;
-  const call = async (method: 'GET' | 'POST', endpoint: string, extraSeconds: number, body?: unknown): Promise<unknown> => {
+  const call = async (method: 'GET' | 'POST', endpoint: string, extraSeconds: number, body?: unknown, signal?: AbortSignal): Promise<unknown> => {
     const request = {
       method,
       url: endpointUrl(options.api, endpoint),
@@ -84,7 +85,7 @@ export function primaryApi(options: {
       ...(body !== undefined && { body: JSON.stringify(body) }),
     };
     // A site's repository list can be long: more room than a hook's answer gets, still bounded.
-    const { answer } = await sendRequest(request, { deadline: now() + (options.timeoutSeconds + extraSeconds) * 1000, caCertificate: options.caCertificate, maxBodyBytes: 64 * 1024 * 1024 });
+    const { answer } = await sendRequest(request, { deadline: now() + (options.timeoutSeconds + extraSeconds) * 1000, caCertificate: options.caCertificate, maxBodyBytes: 64 * 1024 * 1024, ...(signal !== undefined && { signal }) });
     if (answer.status === 401 || answer.status === 403) {
       throw new ApiError(`the primary refused this node's credential (HTTP ${answer.status}) at ${request.displayUrl}: check the node id and secret`, 'EAUTH', answer.status);
     }
@@ -102,9 +103,9 @@ export function primaryApi(options: {
   };
   return {
     repositories: async () => shaped(parseRepositories(await call('GET', '/api/v4/internal/geo/repositories', 0)), 'repositories'),
-    events: async ({ after, log, limit, waitSeconds }) => {
+    events: async ({ after, log, limit, waitSeconds, signal }) => {
       const query = new URLSearchParams({ after, limit: String(limit), wait: String(waitSeconds), ...(log !== undefined && { log }) });
-      return shaped(parseEventsPage(await call('GET', `/api/v4/internal/geo/events?${query}`, waitSeconds)), 'events');
+      return shaped(parseEventsPage(await call('GET', `/api/v4/internal/geo/events?${query}`, waitSeconds, undefined, signal)), 'events');
     },
     reportStatus: async (status) => {
       await call('POST', '/api/v4/internal/geo/status', 0, statusBody(status));

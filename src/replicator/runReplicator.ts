@@ -8,8 +8,13 @@ export interface ReplicatorOptions {
   readonly fetch: (repositoryPath: string) => Promise<FetchResult>;
   /** Replicas of repositories the primary no longer lists moved aside (moveUnlistedAside, bound to the folder): the paths moved. */
   readonly moveUnlisted: (listed: ReadonlySet<string>) => Promise<string[]>;
+  /** Whether a replica already has the primary's refs (replicaInSync): a reconcile fetches only the others. None: fetch every one. */
+  readonly inSync?: (repositoryPath: string) => Promise<boolean>;
   readonly concurrency: number;
   readonly reportIntervalMs: number;
+  /** A reconcile again this often while the log is followed (lost events, replicas changed by hand). None: only at start and resync. */
+  readonly reconcileIntervalMs?: number;
+  readonly observer?: ReplicatorObserver;
   /** How long one long poll waits (contract: at most 30 s); also how long a stop may wait for it. */
   readonly pollSeconds: number;
   readonly log: (record: Record<string, unknown>) => void;
@@ -17,6 +22,15 @@ export interface ReplicatorOptions {
   /** The clock retries are timed by, in ms; monotonic by default, so that a clock stepped back delays no retry. */
   readonly now?: () => number;
   readonly random?: () => number;
+}
+
+/** What the replicator's metrics are made of; every call cheap and synchronous. */
+export interface ReplicatorObserver {
+  fetched(outcome: FetchResult['outcome'], seconds: number): void;
+  reported(ok: boolean): void;
+  /** Events read and not yet behind the cursor, and repositories waiting for a retry. */
+  queue(eventsBehind: number, repositoriesFailing: number): void;
+  reconciled(summary: { checked: number; fetched: number; failed: number; seconds: number }): void;
 }
 
 const PAGE = 1000;
@@ -45,8 +59,13 @@ export async function runReplicator(options: ReplicatorOptions): Promise<void> {
   }
 }
 
-/** Every repository the primary lists, fetched, `concurrency` at a time; the replicas of the others moved aside. */
-async function reconcile(options: ReplicatorOptions): Promise<{ repositoriesSynced: number; repositoriesFailed: number; lastError?: string } | undefined> {
+/**
+ * Every repository the primary lists whose replica differs from it (or every one, without `inSync`) fetched,
+ * `workers` at a time; the replicas of the others moved aside.
+ */
+async function reconcile(options: ReplicatorOptions, workers = options.concurrency): Promise<{ repositoriesSynced: number; repositoriesFailed: number; lastError?: string } | undefined> {
+  const started = performance.now();
+  let fetched = 0;
   const repositories = await untilAnswered(options, () => options.api.repositories());
   if (repositories === undefined) return undefined;
   try {
@@ -63,6 +82,11 @@ async function reconcile(options: ReplicatorOptions): Promise<{ repositoriesSync
   const worker = async () => {
     while (next < repositories.length && !options.stopped.aborted) {
       const { path } = repositories[next++]!;
+      if (options.inSync !== undefined && (await options.inSync(path).catch(() => false))) {
+        synced++;
+        continue;
+      }
+      fetched++;
       const result = await fetchSafely(options, path);
       if (result.outcome === 'failed') {
         failed++;
@@ -71,7 +95,9 @@ async function reconcile(options: ReplicatorOptions): Promise<{ repositoriesSync
       } else synced++;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
+  options.observer?.reconciled({ checked: synced + failed, fetched, failed, seconds: (performance.now() - started) / 1000 });
+  options.log({ event: 'reconciled', repositories: synced + failed, fetched, failed, seconds: Math.round(performance.now() - started) / 1000 });
   return { repositoriesSynced: synced, repositoriesFailed: failed, ...(lastError !== undefined && { lastError }) };
 }
 
@@ -87,6 +113,7 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
   const sendReport = () => {
     const status = { log, cursor: queue.cursor, reconciling: false, repositoriesFailed: queue.retry.size, ...(lastError !== undefined && queue.retry.size > 0 && { lastError }) };
     reported = queue.cursor;
+    options.observer?.queue(queue.events.length, queue.retry.size);
     reporting = reporting.then(() => report(options, status));
     return reporting;
   };
@@ -119,9 +146,19 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
     if (ahead.length > 0) retryTimer = setTimeout(schedule, Math.min(...ahead) - at).unref();
   };
   const heartbeat = setInterval(() => void sendReport(), options.reportIntervalMs).unref();
+  // The reconcile again, now and then, beside the log: it finds what an event lost in a failover, or a replica
+  // changed by hand, left behind. Half the workers at most, so that the pushes' own fetches keep their pace.
+  let reconciling: Promise<unknown> | undefined;
+  const periodic =
+    options.reconcileIntervalMs === undefined
+      ? undefined
+      : setInterval(() => {
+          if (reconciling !== undefined || options.stopped.aborted) return;
+          reconciling = reconcile(options, Math.max(1, Math.floor(options.concurrency / 2))).finally(() => (reconciling = undefined));
+        }, options.reconcileIntervalMs).unref();
   try {
     while (!options.stopped.aborted) {
-      const page = await untilAnswered(options, () => options.api.events({ after: lastRead, log, limit: PAGE, waitSeconds: options.pollSeconds }));
+      const page = await untilAnswered(options, () => options.api.events({ after: lastRead, log, limit: PAGE, waitSeconds: options.pollSeconds, signal: options.stopped }));
       if (page === undefined) break;
       if (page.resync) return true;
       if (page.events.length === 0) continue;
@@ -132,22 +169,45 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
     return false;
   } finally {
     clearInterval(heartbeat);
+    clearInterval(periodic);
     clearTimeout(retryTimer);
-    // No new fetch (schedule looks at stopped); the running ones finish, then a last report.
+    // No new fetch (schedule and the reconcile look at stopped); the running ones finish, then a last report.
     while (running.size > 0) await Promise.all([...running]);
+    await reconciling;
     await sendReport();
   }
 }
 
-/** A fetch that threw (a folder it could not make, a disk full) is a failed fetch, retried as any: never a stuck queue. */
+/** The fetch of each repository running, or queued behind one: one git at a time in a replica (the log's and the reconcile's). */
+const fetching = new WeakMap<ReplicatorOptions, Map<string, Promise<unknown>>>();
+
+/**
+ * One repository's fetch, after any other of the same repository ends. One that threw (a folder it could not
+ * make, a disk full) is a failed fetch, retried as any: never a stuck queue.
+ */
 function fetchSafely(options: ReplicatorOptions, path: string): Promise<FetchResult> {
-  return options.fetch(path).catch((error: unknown) => ({ outcome: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
+  let chains = fetching.get(options);
+  if (chains === undefined) fetching.set(options, (chains = new Map()));
+  const before = chains.get(path) ?? Promise.resolve();
+  const result = before.then(async () => {
+    const started = performance.now();
+    const outcome = await options.fetch(path).catch((error: unknown) => ({ outcome: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
+    options.observer?.fetched(outcome.outcome, (performance.now() - started) / 1000);
+    return outcome;
+  });
+  chains.set(path, result);
+  void result.finally(() => {
+    if (chains.get(path) === result) chains.delete(path);
+  });
+  return result;
 }
 
 async function report(options: ReplicatorOptions, status: Parameters<PrimaryApi['reportStatus']>[0]): Promise<void> {
   try {
     await options.api.reportStatus(status);
+    options.observer?.reported(true);
   } catch (error) {
+    options.observer?.reported(false);
     // The primary shows this node unknown once its last status is old: the next report says the truth again.
     options.log({ event: 'report_failed', message: error instanceof Error ? error.message : String(error) });
   }
@@ -163,6 +223,8 @@ async function untilAnswered<T>(options: ReplicatorOptions, call: () => Promise<
       if (said !== undefined) options.log({ event: 'primary_back', message: 'the primary answers again' });
       return answer;
     } catch (error) {
+      // A long poll ended by the stop is no outage.
+      if (options.stopped.aborted) return undefined;
       const message = error instanceof Error ? error.message : String(error);
       if (message !== said) options.log({ event: 'primary_unreachable', message });
       said = message;

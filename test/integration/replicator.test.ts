@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { runHttpBackend } from '../../src/lab/httpBackend.js';
 import { fetchReplica } from '../../src/replicator/fetchReplica.js';
 import { primaryApi } from '../../src/replicator/primaryApi.js';
+import { replicaInSync } from '../../src/replicator/replicaInSync.js';
 import { runReplicator } from '../../src/replicator/runReplicator.js';
 import { moveUnlistedAside } from '../../src/replicator/unlistedReplicas.js';
 import { parseApiUrl } from '../../src/shared/apiUrl.js';
@@ -136,8 +137,21 @@ test.before(async (context) => {
       });
     },
     moveUnlisted: (listed) => moveUnlistedAside(path.join(context.dir, 'replicas'), listed, new Date('2026-12-02T12:00:00Z')),
+    inSync: (repositoryPath) =>
+      replicaInSync(
+        {
+          folder: path.join(context.dir, 'replicas'),
+          primaryGitUrl: context.gitUrl,
+          authorization: () => nodeAuthorization(2, NODE_SECRETS[2]!, Math.floor(Date.now() / 1000)),
+          timeoutSeconds: 5,
+          environment: GIT_ENV,
+          version: 'test',
+        },
+        repositoryPath,
+      ),
     concurrency: 2,
     reportIntervalMs: 500,
+    reconcileIntervalMs: 1500,
     pollSeconds: 2,
     log: (record) => context.logs.push(record),
     stopped: context.stop.signal,
@@ -199,6 +213,17 @@ test('a fetch that throws is a failed fetch: retried, the cursor held, then caug
   context.throwing.clear();
   await untilTrue(100, () => converged(context, 'group/project'));
   await untilTrue(50, async () => (await node2(context)).cursor === stuck);
+});
+
+test('the periodic reconcile: replicas in sync are compared, not fetched; one changed behind its back (no event) is put right', async (context) => {
+  const reconciles = () => context.logs.filter((record) => record.event === 'reconciled');
+  const before = reconciles().length;
+  await untilTrue(50, async () => reconciles().length > before);
+  assert.equal(reconciles().at(-1), { event: 'reconciled', repositories: 2, fetched: 0, failed: 0, seconds: reconciles().at(-1)!.seconds });
+  await gitIn(replicaDir(context, 'geo/demo'), 'update-ref', '-d', 'refs/heads/main');
+  await gitIn(replicaDir(context, 'group/project'), 'symbolic-ref', 'HEAD', 'refs/heads/elsewhere');
+  await untilTrue(50, async () => (await converged(context, 'geo/demo')) && (await gitIn(replicaDir(context, 'group/project'), 'symbolic-ref', 'HEAD')).trim() === 'refs/heads/main');
+  assert.ok(reconciles().some((record) => record.fetched === 2), 'both found by comparing, none by an event');
 });
 
 test('stopped: the loop ends within its poll time, with a last report', async (context) => {

@@ -19,6 +19,14 @@ test('flags, environment variables and file keys as contract section 9 names the
     metricsListen: ['metrics-listen', 'GEO_HOOK_METRICS_LISTEN', 'string'],
     maxConnections: ['max-connections', 'GEO_HOOK_MAX_CONNECTIONS', 'number'],
     statusMaxAge: ['status-max-age', 'GEO_HOOK_STATUS_MAX_AGE', 'number'],
+    // Contract section 12: the replicator's keys.
+    nodeId: ['node-id', 'GEO_HOOK_NODE_ID', 'number'],
+    nodeSecretFile: ['node-secret-file', 'GEO_HOOK_NODE_SECRET_FILE', 'string'],
+    primaryGitUrl: ['primary-git-url', 'GEO_HOOK_PRIMARY_GIT_URL', 'string'],
+    repositories: ['repositories', 'GEO_HOOK_REPOSITORIES', 'string'],
+    concurrency: ['concurrency', 'GEO_HOOK_CONCURRENCY', 'number'],
+    reportInterval: ['report-interval', 'GEO_HOOK_REPORT_INTERVAL', 'number'],
+    reconcileInterval: ['reconcile-interval', 'GEO_HOOK_RECONCILE_INTERVAL', 'number'],
   };
   const actual = Object.fromEntries(Object.entries(OPTIONS).map(([key, spec]) => [key, [spec.flag, spec.env, spec.type]]));
   assert.equal(actual, expected);
@@ -43,9 +51,17 @@ test('defaults, and which settings are paths (relative to the config file) or se
     maxConnections: 1024,
     // Contract section 11: a status older than 60 seconds says nothing of now.
     statusMaxAge: 60,
+    nodeId: undefined,
+    nodeSecretFile: undefined,
+    primaryGitUrl: undefined,
+    repositories: undefined,
+    // Contract section 12: 4 at once, a report every 10 s, a reconcile every 600 s.
+    concurrency: 4,
+    reportInterval: 10,
+    reconcileInterval: 600,
   });
   const paths = Object.entries(OPTIONS).filter(([, spec]) => spec.isPath === true).map(([key]) => key);
-  assert.equal(paths.sort(), ['caFile', 'frontendTokenFile', 'logFile', 'nodesFile', 'secretFile']);
+  assert.equal(paths.sort(), ['caFile', 'frontendTokenFile', 'logFile', 'nodeSecretFile', 'nodesFile', 'repositories', 'secretFile']);
   assert.equal(Object.entries(OPTIONS).filter(([, spec]) => spec.secret === true).map(([key]) => key), ['password']);
 });
 
@@ -74,6 +90,24 @@ test('the checks of timeout, store and listen', () => {
   assert.is(check('listen', 'localhost'), 'must be host:port or an absolute socket path');
   assert.is(check('apiUrl', 'http://a'), undefined);
   assert.is(check('apiUrl', 'ftp://a'), 'must start with http://, https:// or http+unix://');
+});
+
+test("the replicator's checks: its node id, the primary's Git URL, concurrency and intervals", () => {
+  const check = <K extends keyof typeof OPTIONS>(key: K, value: unknown) => (OPTIONS[key].check as (v: unknown) => string | undefined)(value);
+  assert.is(check('nodeId', 2), undefined);
+  for (const bad of [0, -1, 1.5]) assert.ok(check('nodeId', bad)?.startsWith('must be a whole number from 1'));
+  assert.is(check('primaryGitUrl', 'https://primary.example.com/-/geo/replication'), undefined);
+  assert.is(check('primaryGitUrl', 'http://10.0.0.1:8081/-/geo/replication'), undefined);
+  assert.is(check('primaryGitUrl', 'https://node:secret@primary.example.com/-/geo/replication'), 'must hold no user or password: the node authenticates with its secret');
+  assert.is(check('primaryGitUrl', 'ssh://git@primary.example.com/x'), 'must be an http:// or https:// URL');
+  assert.is(check('primaryGitUrl', 'https://primary.example.com/-/geo/replication?x=1'), 'must have no query or fragment');
+  assert.is(check('primaryGitUrl', 'primary.example.com'), 'is not a URL (https://primary.example.com/-/geo/replication)');
+  assert.is(check('concurrency', 1), undefined);
+  assert.is(check('concurrency', 64), undefined);
+  for (const bad of [0, 65, 2.5]) assert.is(check('concurrency', bad), 'must be a whole number from 1 to 64');
+  assert.is(check('reportInterval', 0.1), undefined);
+  assert.is(check('reportInterval', 0), 'must be from 0.1 to 3600 seconds');
+  assert.is(check('reconcileInterval', 0.5), 'must be from 1 to 604800 seconds (a week)');
 });
 
 test('parseListen: host:port, [IPv6]:port, a socket path; nothing else', () => {
