@@ -6,6 +6,7 @@ import { deployConfigCommand } from './commands/deployConfig.js';
 import { installCommand } from './commands/install.js';
 import { labCommand } from './commands/lab.js';
 import { postReceiveCommand } from './commands/postReceive.js';
+import { replicateCommand } from './commands/replicate.js';
 import { repositoryFilesCommand } from './commands/repositoryFiles.js';
 import { serveCommand } from './commands/serve.js';
 import { uninstallCommand } from './commands/uninstall.js';
@@ -24,6 +25,7 @@ export async function runCli(shell: Shell): Promise<void> {
     .command(uninstallCommand(shell))
     .command(checkCommand(shell))
     .command(statusCommand(shell))
+    .command(replicateCommand(shell))
     .command(labCommand(shell))
     .command(demoCommand(shell))
     .command(deployConfigCommand(shell))

@@ -97,7 +97,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     default: undefined,
     isPath: true,
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
-    describe: 'PEM file of certificate authorities to trust for an https:// API',
+    describe: "PEM file of certificate authorities to trust for an https:// API (replicate: and the primary's Git HTTP)",
   },
   user: {
     flag: 'user',
@@ -123,7 +123,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     default: undefined,
     isPath: true,
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
-    describe: 'append one JSON line per hook run to this file',
+    describe: 'append one JSON line per hook run (replicate: per record) to this file',
   },
   listen: {
     flag: 'listen',
@@ -180,7 +180,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'string',
     default: undefined,
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
-    describe: 'serve: host:port (or socket path) for /-/liveness, /-/readiness and /-/metrics, off the main address',
+    describe: 'serve, replicate: host:port (or socket path) for /-/liveness, /-/readiness and /-/metrics (serve: off the main address)',
     check: (value) => (parseListen(value) ? undefined : 'must be host:port or an absolute socket path'),
   },
   maxConnections: {

@@ -85,6 +85,8 @@ function readConfigFile(filePath: string, text: string): Partial<Record<ConfigKe
 function coerce(spec: OptionSpec, raw: unknown, from: string, fromText: boolean): unknown {
   const bad = (expected: string) =>
     new UsageError(`${from} ${shown(spec, raw)} is not ${expected}`, 'ECONFIG');
+  // A flag given twice comes as a list: say that, not what the list is not.
+  if (Array.isArray(raw) && fromText) throw new UsageError(`${from} is given more than once`, 'ECONFIG');
   switch (spec.type) {
     case 'string':
       if (typeof raw !== 'string' || raw === '') throw bad('a non-empty string');

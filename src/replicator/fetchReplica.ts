@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { gitCredentialEnvironment, removedDir, replicaDir } from './replicaPaths.js';
@@ -24,10 +24,18 @@ export interface FetchReplicaOptions {
   /** What git runs with besides the credential (PATH, HOME). */
   readonly environment: Readonly<Record<string, string>>;
   readonly now: () => Date;
+  /** caFile, for a primary over https. */
+  readonly caFile?: string | undefined;
+  /** Kills the fetch's git (a stop that waited long enough): the replica keeps what it had, the fetch fails. */
+  readonly signal?: AbortSignal | undefined;
+  readonly log?: (record: Record<string, unknown>) => void;
 }
 
+/** git holds a ref's lock for milliseconds; one this old was left by a git that died (killed mid-fetch, a crash). */
+export const STALE_LOCK_MS = 60_000;
+
 /** The variables simple-git is told to let through to git (it refuses GIT_* it is not told about). */
-const ALLOW_ENVIRONMENT = ['GIT_CEILING_DIRECTORIES', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0', 'GIT_TERMINAL_PROMPT'];
+const ALLOW_ENVIRONMENT = ['GIT_CEILING_DIRECTORIES', 'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0', 'GIT_CONFIG_KEY_1', 'GIT_CONFIG_VALUE_1', 'GIT_TERMINAL_PROMPT'];
 
 /**
  * Brings one replica to the primary's refs (`+refs/*:refs/*`, pruned) and
@@ -41,8 +49,10 @@ export async function fetchReplica(options: FetchReplicaOptions): Promise<FetchR
   if (dir === undefined) return { outcome: 'failed', reason: `"${options.repositoryPath}" is not a repository path` };
   const url = `${options.primaryGitUrl.replace(/\/+$/, '')}/${options.repositoryPath}.git`;
   if (await isBareRepository(options, dir)) {
-    const result = await update(options, dir, url);
-    if (result.outcome !== 'failed' || primarysFault(result.reason) || !(await isBroken(options, dir))) return result;
+    let result = await update(options, dir, url);
+    if (result.outcome === 'failed' && (await removedStaleLock(options, dir, result.gitSaid))) result = await update(options, dir, url);
+    if (result.outcome !== 'failed') return result;
+    if (primarysFault(result.reason) || !(await isBroken(options, dir))) return { outcome: 'failed', reason: result.reason };
     return recreate(options, dir, url, 'broken');
   }
   return recreate(options, dir, url, (await exists(dir)) ? 'broken' : undefined);
@@ -55,6 +65,7 @@ async function recreate(options: FetchReplicaOptions, dir: string, url: string, 
   try {
     await git(options, path.dirname(dir)).raw(['init', '--bare', '--quiet', fresh]);
     const result = await update(options, fresh, url);
+    if (result.outcome === 'failed') return { outcome: 'failed', reason: result.reason };
     if (result.outcome !== 'fetched') return result;
     if (movedAside !== undefined) {
       const aside = removedDir(options.folder, options.repositoryPath, options.now(), movedAside)!;
@@ -70,7 +81,8 @@ async function recreate(options: FetchReplicaOptions, dir: string, url: string, 
   }
 }
 
-async function update(options: FetchReplicaOptions, dir: string, url: string): Promise<FetchResult> {
+/** A fetch's result; a failure with all git said (its one-line reason is for people, this for the stale-lock check). */
+async function update(options: FetchReplicaOptions, dir: string, url: string): Promise<FetchResult & { gitSaid?: string }> {
   try {
     const repository = git(options, dir, true);
     await repository.raw(['fetch', '--prune', '--quiet', '--no-write-fetch-head', url, '+refs/*:refs/*']);
@@ -80,10 +92,11 @@ async function update(options: FetchReplicaOptions, dir: string, url: string): P
     return { outcome: 'fetched' };
   } catch (error) {
     const reason = gitReason(error);
+    const gitSaid = error instanceof Error ? error.message : String(error);
     if (/repository '[^']*' not found|HTTP 404|returned error: 404/.test(reason)) return { outcome: 'gone' };
     // A 401 makes git ask for a user name, which it may not: say what happened instead.
     if (/could not read Username|Authentication failed|returned error: 40[13]/.test(reason)) return { outcome: 'failed', reason: `the primary refused this node's credential (${reason})` };
-    return { outcome: 'failed', reason };
+    return { outcome: 'failed', reason, gitSaid };
   }
 }
 
@@ -92,6 +105,7 @@ function git(options: FetchReplicaOptions, dir: string, credential = false): Sim
   return simpleGit({
     baseDir: dir,
     timeout: { block: options.silenceTimeoutMs },
+    ...(options.signal !== undefined && { abort: options.signal }),
     allowEnvironment: ALLOW_ENVIRONMENT,
     // The configuration in the environment is ours (the credential header), never a caller's.
     unsafe: { allowUnsafeConfigEnvCount: true },
@@ -99,8 +113,29 @@ function git(options: FetchReplicaOptions, dir: string, credential = false): Sim
     ...options.environment,
     // A repository is this folder only, never one found above it.
     GIT_CEILING_DIRECTORIES: path.dirname(dir),
-    ...(credential ? gitCredentialEnvironment(options.authorization()) : { GIT_TERMINAL_PROMPT: '0' }),
+    ...(credential ? gitCredentialEnvironment(options.authorization(), options.caFile) : { GIT_TERMINAL_PROMPT: '0' }),
   });
+}
+
+/**
+ * A ref lock (`<ref>.lock`, `packed-refs.lock`) that a fetch stopped on, removed when it is inside this replica,
+ * a plain file, and older than any live git holds one: the replicator holds the folder, and one git at a time
+ * runs in a replica, so only a dead git can have left it.
+ */
+async function removedStaleLock(options: FetchReplicaOptions, dir: string, gitSaid: string | undefined): Promise<boolean> {
+  const file = /Unable to create '([^']+\.lock)': File exists/.exec(gitSaid ?? '')?.[1];
+  if (file === undefined) return false;
+  const resolved = path.resolve(dir, file);
+  if (!resolved.startsWith(`${dir}${path.sep}`)) return false;
+  try {
+    const stats = await lstat(resolved);
+    if (!stats.isFile() || Date.now() - stats.mtimeMs < STALE_LOCK_MS) return false;
+    await unlink(resolved);
+    options.log?.({ event: 'stale_lock_removed', path: options.repositoryPath, file: resolved, message: 'a lock left by a git that died was removed' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function isBareRepository(options: FetchReplicaOptions, dir: string): Promise<boolean> {

@@ -19,11 +19,13 @@ export function removedDir(folder: string, repositoryPath: string, now: Date, wh
  * 12): never on a command line a process list shows. No prompt: a refused
  * fetch fails at once instead of waiting for a terminal.
  */
-export function gitCredentialEnvironment(authorization: string): Record<string, string> {
+export function gitCredentialEnvironment(authorization: string, caFile?: string): Record<string, string> {
   return {
-    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_COUNT: caFile === undefined ? '1' : '2',
     GIT_CONFIG_KEY_0: 'http.extraHeader',
     GIT_CONFIG_VALUE_0: `Authorization: ${authorization}`,
+    // The CA the API is trusted with (caFile) for git's fetches over https too.
+    ...(caFile !== undefined && { GIT_CONFIG_KEY_1: 'http.sslCAInfo', GIT_CONFIG_VALUE_1: caFile }),
     GIT_TERMINAL_PROMPT: '0',
   };
 }

@@ -1,12 +1,6 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import { fileProblem } from '../shared/fileProblem.js';
-import { secretFromFile } from '../shared/jwt.js';
+import { readSecretFile } from '../shared/readSecretFile.js';
 import { type GeoSite, isReporting } from './geoSite.js';
-
-/** A node secret is a few dozen bytes: a larger file is not one. */
-const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 export interface NodeSecretFile {
   readonly nodeId: number;
@@ -49,32 +43,10 @@ export async function loadNodeSecrets(site: GeoSite, hookSecret: string, fronten
   const files: NodeSecretFile[] = [];
   for (const node of site.nodes.values()) {
     if (!isReporting(node)) continue;
-    files.push({ nodeId: node.id, file: node.secretFile!, ...(await readSecretFile(node.id, node.secretFile!)) });
+    files.push({ nodeId: node.id, file: node.secretFile!, ...(await readSecretFile(node.secretFile!, `node ${node.id}'s secret file ${node.secretFile!}`)) });
   }
   const problem = nodeSecretProblem(files, hookSecret, frontendToken);
   if (problem !== undefined) throw new UsageError(problem, 'ESECRET');
   return new Map(files.map(({ nodeId, secret }) => [nodeId, secret]));
 }
 
-async function readSecretFile(nodeId: number, file: string): Promise<{ secret: string; mode: number }> {
-  const where = `node ${nodeId}'s secret file ${file}`;
-  let handle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw new UsageError(`${where} ${fileProblem((error as NodeJS.ErrnoException).code)}`, 'ESECRET', error);
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new UsageError(`${where} is not a regular file`, 'ESECRET');
-    if (stats.size > MAX_SECRET_FILE_BYTES) throw new UsageError(`${where} is larger than ${MAX_SECRET_FILE_BYTES} bytes: not a secret`, 'ESECRET');
-    const buffer = Buffer.alloc(MAX_SECRET_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return { secret: secretFromFile(buffer.subarray(0, bytesRead).toString('utf8')), mode: stats.mode & 0o7777 };
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${where} ${fileProblem((error as NodeJS.ErrnoException).code)}`, 'ESECRET', error);
-  } finally {
-    await handle.close();
-  }
-}

@@ -22,6 +22,14 @@ test("git gets the node's credential as configuration in its environment, and ne
     GIT_CONFIG_VALUE_0: 'Authorization: GL-Geo 2:abc.def.ghi',
     GIT_TERMINAL_PROMPT: '0',
   });
+  assert.equal(gitCredentialEnvironment('GL-Geo 2:abc.def.ghi', '/etc/geo-hook/ca.pem'), {
+    GIT_CONFIG_COUNT: '2',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: 'Authorization: GL-Geo 2:abc.def.ghi',
+    GIT_CONFIG_KEY_1: 'http.sslCAInfo',
+    GIT_CONFIG_VALUE_1: '/etc/geo-hook/ca.pem',
+    GIT_TERMINAL_PROMPT: '0',
+  });
 });
 
 test.run();

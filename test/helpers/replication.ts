@@ -1,0 +1,152 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createReplicationFrontEnd } from '../../src/lab/replicationFrontEnd.js';
+import { type ServeProcess, cleanEnv, geoHookCommand } from './geoHook.js';
+import { hookHeaders } from './secondary.js';
+
+/**
+ * A primary for replication tests: bare repositories made with real git, a
+ * commit on main in each, served under /-/geo/replication/ by the lab's
+ * stand-in for the primary's web server (upload-pack only, every request
+ * checked with serve's replication_auth). Pushes land with real git, then
+ * their post_receive is sent as the hook sends it.
+ */
+const run = promisify(execFile);
+export const GIT_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' };
+const IDENTITY = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_NOSYSTEM: '1' };
+export const gitIn = async (dir: string, ...args: string[]) => (await run('git', args, { cwd: dir, env: { ...GIT_ENV, ...IDENTITY }, maxBuffer: 64 * 1024 * 1024 })).stdout;
+export const refsOf = (gitDir: string) => gitIn(gitDir, 'for-each-ref', '--format=%(refname) %(objectname)');
+
+export interface ReplicationPrimary {
+  readonly root: string;
+  readonly gitUrl: string;
+  readonly refused: Set<string>;
+  readonly server: Server;
+  /** While true, answers reach the secondary at about 4 MB/s (a fetch then takes long enough to be killed in the middle). */
+  slow: boolean;
+  repositoryDir(repositoryPath: string): string;
+  /** A commit pushed to the primary's repository, then its post_receive: the event id serve logged. */
+  push(glRepository: string, repositoryPath: string, text: string, extraFile?: { name: string; bytes: Buffer }): Promise<string>;
+  close(): void;
+}
+
+export async function startReplicationPrimary(dir: string, serve: ServeProcess, hookSecret: string, repositories: Record<string, string>): Promise<ReplicationPrimary> {
+  const root = path.join(dir, 'primary');
+  const repositoryDir = (repositoryPath: string) => path.join(root, `${repositoryPath}.git`);
+  for (const repositoryPath of Object.values(repositories)) {
+    const work = path.join(dir, 'work', repositoryPath);
+    await mkdir(work, { recursive: true });
+    await gitIn(dir, 'init', '--quiet', '--bare', '--initial-branch=main', repositoryDir(repositoryPath));
+    await gitIn(dir, 'init', '--quiet', '--initial-branch=main', work);
+    await writeFile(path.join(work, 'file'), 'first\n');
+    await gitIn(work, 'add', 'file');
+    await gitIn(work, 'commit', '--quiet', '-m', 'first');
+    await gitIn(work, 'push', '--quiet', repositoryDir(repositoryPath), 'main');
+  }
+  const refused = new Set<string>();
+  const server = createReplicationFrontEnd({ projectRoot: root, replicationAuthUrl: `${serve.url}/api/v4/internal/geo/replication_auth`, baseEnv: { PATH: GIT_ENV.PATH }, refused });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const backendPort = (server.address() as AddressInfo).port;
+  // A plain TCP relay in front, which can slow the answers down.
+  const relay = createNetServer((client) => {
+    const upstream = connect(backendPort, '127.0.0.1');
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!primary.slow) return void client.write(chunk);
+      upstream.pause();
+      client.write(chunk);
+      setTimeout(() => upstream.resume(), Math.ceil(chunk.length / 4096));
+    });
+    upstream.on('end', () => client.end());
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close);
+    upstream.on('error', close);
+    client.on('close', close);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const seen = new Set<string>();
+  const primary: ReplicationPrimary = {
+    root,
+    gitUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/-/geo/replication`,
+    refused,
+    server,
+    slow: false,
+    repositoryDir,
+    push: async (glRepository, repositoryPath, text, extraFile) => {
+      const work = path.join(dir, 'work', repositoryPath);
+      await writeFile(path.join(work, 'file'), `${text}\n`);
+      if (extraFile) {
+        await writeFile(path.join(work, extraFile.name), extraFile.bytes);
+        await gitIn(work, 'add', extraFile.name);
+      }
+      await gitIn(work, 'commit', '--quiet', '-am', text);
+      await gitIn(work, 'push', '--quiet', repositoryDir(repositoryPath), 'main');
+      const response = await fetch(`${serve.url}/api/v4/internal/post_receive`, {
+        method: 'POST',
+        headers: { ...hookHeaders(hookSecret), 'content-type': 'application/json' },
+        body: JSON.stringify({ gl_repository: glRepository, identifier: 'key-1', changes: `${'0'.repeat(40)} ${'1'.repeat(40)} refs/heads/main\n`, push_options: [] }),
+      });
+      if (response.status !== 200) throw new Error(`post_receive answered ${response.status}`);
+      await response.arrayBuffer();
+      const record = await serve.logLine((line) => line.gl_repository === glRepository && typeof line.event_id === 'string' && !seen.has(String(line.event_id)));
+      const id = String(record!.event_id);
+      seen.add(id);
+      return id;
+    },
+    close: () => {
+      relay.close();
+      server.close();
+    },
+  };
+  return primary;
+}
+
+export interface ReplicateProcess {
+  readonly child: ChildProcess;
+  readonly operationsUrl: string | undefined;
+  logs(): Array<Record<string, unknown>>;
+  stderr(): string;
+  /** Waits for the process to end (a signal sent first, if given); its exit code and signal. */
+  ended(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** A real `geo-hook replicate`, started in a process group of its own (so a test can kill it and its git as systemd would); resolves once it said it runs. */
+export async function startReplicate(args: string[], env: Record<string, string> = {}): Promise<ReplicateProcess> {
+  const [command, baseArgs] = geoHookCommand();
+  const child = spawn(command, [...baseArgs, 'replicate', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const operationsUrl = await new Promise<string | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`replicate did not start: ${stderr}`)), 15_000);
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (/Ctrl-C stops/.test(stderr)) {
+        clearTimeout(timer);
+        resolve(/operations on (\S+?);/.exec(stderr)?.[1]);
+      }
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`replicate exited with ${code}: ${stderr}`));
+    });
+  });
+  return {
+    child,
+    operationsUrl,
+    logs: () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
+    stderr: () => stderr,
+    ended: async (signal) => {
+      if (signal !== undefined && child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
