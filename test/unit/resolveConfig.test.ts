@@ -101,8 +101,9 @@ test('numbers and booleans from text are whole words, nothing around them', () =
     rejects(() => resolveConfig({ flags: {}, env: { GEO_HOOK_LEGACY: text } }), new RegExp(`^GEO_HOOK_LEGACY "${text}" is not true or false$`));
   }
   rejects(() => resolveConfig({ flags: { legacy: 1 }, env: {} }), /^--legacy 1 is not true or false$/);
-  // A flag given twice arrives as an array: not a number, even when its text would be.
-  rejects(() => resolveConfig({ flags: { timeout: ['5'] }, env: {} }), /^--timeout \["5"\] is not a number$/);
+  // A flag given twice arrives as an array: said so, whatever its values.
+  rejects(() => resolveConfig({ flags: { timeout: ['5', '6'] }, env: {} }), /^--timeout is given more than once$/);
+  rejects(() => resolveConfig({ flags: { secretFile: ['/a', '/b'] }, env: {} }), /^--secret-file is given more than once$/);
   // JSON's 1e400 is Infinity: not a number a setting can have.
   rejects(() => resolveConfig({ flags: {}, env: {}, file: { path: '/c.json', text: '{"timeout": 1e400}' } }), /^"timeout" in \/c\.json null is not a number$/);
 });
