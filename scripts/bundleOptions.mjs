@@ -9,6 +9,7 @@ const DEPLOY_TEMPLATES = [
   'nginx/snippets/geo-hook-geo-node-id.conf',
   'nginx/snippets/geo-hook-git-http-backend.conf',
   'nginx/snippets/geo-hook-no-frontend-token.conf',
+  'nginx/snippets/geo-hook-replicas-backend.conf',
   'apache/geo-hook-primary.conf',
 ];
 

@@ -32,6 +32,7 @@ export function deployConfigCommand(shell: Shell): CommandModule {
           listen: { type: 'string', requiresArg: true, default: '0.0.0.0:80', describe: 'with --write: address:port the primary and the secondaries serve Git on' },
           api: { type: 'string', requiresArg: true, default: '127.0.0.1:8080', describe: 'with --write: where geo-hook serve listens (host:port or unix:/path)' },
           repositories: { type: 'string', requiresArg: true, default: '/srv/git', describe: 'with --write: the folder holding the bare repositories' },
+          replicas: { type: 'string', requiresArg: true, default: '/srv/geo-hook/replicas', describe: "with --write: on each secondary, the replicas' folder (geo-hook replicate's repositories)" },
           'fcgiwrap-socket': { type: 'string', requiresArg: true, default: '/run/fcgiwrap.socket', describe: "with --write: fcgiwrap's socket (nginx)" },
           'git-http-backend': { type: 'string', requiresArg: true, default: '/usr/lib/git-core/git-http-backend', describe: 'with --write: git http-backend' },
           'primary-address': { type: 'string', requiresArg: true, describe: "with --write: address:port the secondaries reach the primary's Git HTTP at (default: from the primary node's url)" },
@@ -40,8 +41,8 @@ export function deployConfigCommand(shell: Shell): CommandModule {
         .example('$0 deploy-config nginx --site /etc/geo-hook/geo-site.json --write /etc/nginx/geo-hook', 'the whole nginx configuration of the site, filled in'),
     handler: async (argv) => {
       const [{ parseGeoSite }, { renderWebServerConfig }] = await Promise.all([import('../server/geoSite.js'), import('../deploy/renderWebServerConfig.js')]);
-      if (argv.write === undefined && ['mode', 'listen', 'api', 'repositories', 'fcgiwrap-socket', 'git-http-backend', 'primary-address'].some((flag) => shell.argv.some((word) => word === `--${flag}` || word.startsWith(`--${flag}=`)))) {
-        throw new UsageError('--mode, --listen, --api, --repositories, --fcgiwrap-socket, --git-http-backend and --primary-address go with --write', 'EUSAGE');
+      if (argv.write === undefined && ['mode', 'listen', 'api', 'repositories', 'replicas', 'fcgiwrap-socket', 'git-http-backend', 'primary-address'].some((flag) => shell.argv.some((word) => word === `--${flag}` || word.startsWith(`--${flag}=`)))) {
+        throw new UsageError('--mode, --listen, --api, --repositories, --replicas, --fcgiwrap-socket, --git-http-backend and --primary-address go with --write', 'EUSAGE');
       }
       const siteFile = path.resolve(shell.cwd, argv.site as string);
       let text: string;
@@ -72,6 +73,7 @@ export function deployConfigCommand(shell: Shell): CommandModule {
         listen: argv.listen as string,
         apiAddress: argv.api as string,
         repositories: argv.repositories as string,
+        replicas: argv.replicas as string,
         fcgiwrapSocket: argv['fcgiwrap-socket'] as string,
         gitHttpBackend: argv['git-http-backend'] as string,
         primaryAddress: (argv['primary-address'] as string | undefined) ?? primaryAddressOf(site),

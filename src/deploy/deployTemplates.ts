@@ -10,6 +10,7 @@ export type TemplateName =
   | 'nginx/snippets/geo-hook-geo-node-id.conf'
   | 'nginx/snippets/geo-hook-git-http-backend.conf'
   | 'nginx/snippets/geo-hook-no-frontend-token.conf'
+  | 'nginx/snippets/geo-hook-replicas-backend.conf'
   | 'apache/geo-hook-primary.conf';
 
 /** A shipped file of deploy/: carried by the build, read from the checkout when run from the sources. */

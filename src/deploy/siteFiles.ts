@@ -21,6 +21,8 @@ export interface SiteFilesOptions {
   readonly gitHttpBackend: string;
   /** Each secondary's way to the primary's Git HTTP, address:port. */
   readonly primaryAddress: string;
+  /** On each secondary, the replicas' folder (geo-hook replicate's `repositories`). */
+  readonly replicas: string;
 }
 
 export interface SiteFile {
@@ -94,7 +96,18 @@ export async function planSiteFiles(options: SiteFilesOptions): Promise<SiteFile
       ? [{ name: 'snippets/geo-hook-no-frontend-token.conf', text: await fill('nginx/snippets/geo-hook-no-frontend-token.conf', {}) }]
       : []),
   ];
-  for (const node of [...options.site.nodes.values()].filter((candidate) => !candidate.primary).sort((a, b) => a.id - b.id)) {
+  const secondaries = [...options.site.nodes.values()].filter((candidate) => !candidate.primary).sort((a, b) => a.id - b.id);
+  if (secondaries.length > 0) {
+    files.push({
+      name: 'snippets/geo-hook-replicas-backend.conf',
+      text: await fill('nginx/snippets/geo-hook-replicas-backend.conf', {
+        FCGIWRAP_SOCKET: options.fcgiwrapSocket,
+        GIT_HTTP_BACKEND: options.gitHttpBackend,
+        REPLICAS: options.replicas,
+      }),
+    });
+  }
+  for (const node of secondaries) {
     files.push({
       name: `geo-hook-secondary-${node.id}.conf`,
       text: await fill('nginx/geo-hook-secondary.conf', {
@@ -104,6 +117,7 @@ export async function planSiteFiles(options: SiteFilesOptions): Promise<SiteFile
         // A secondary with no address of its own in the site file sends from its only one: no proxy_bind.
         // A CIDR range is no address to send from: then too.
         SOURCE_ADDRESS: node.addresses.find((address) => !address.includes('/')) ?? null,
+        REPLICAS_BACKEND: at('snippets/geo-hook-replicas-backend.conf'),
       }),
     });
   }

@@ -43,6 +43,11 @@ const LAG_LINES = (seconds: number) => ['', `Current replication lag: ${seconds}
 /** The fixture's lags: secondary-eu 42 s, secondary-ap 7 s, secondary-us 0 (no lag line). */
 const FIXTURE_LAGS: Record<number, number> = { 2: 42, 3: 7, 4: 0 };
 
+/** What a pusher through a reporting secondary sees: the forwarding notice, then the lag line given (none at lag 0). */
+export function pusherSeesLine(repositoryPath: string, lagLine: string | undefined): string {
+  return [...FORWARDED_LINES(repositoryPath), ...(lagLine === undefined ? [] : ['', lagLine, ''])].join('\n');
+}
+
 export function pusherSees(repositoryPath: string, nodeId: number | undefined): string {
   if (nodeId === undefined) return '';
   const lag = FIXTURE_LAGS[nodeId];

@@ -9,6 +9,7 @@ import type { ScenarioTarget } from '../../src/lab/raceScenarios.js';
 import { parseGeoSite } from '../../src/server/geoSite.js';
 import { FIXTURES, NOBODY, ROOT, type ServeProcess, copyGeoHook, makeTempDir, runGeoHook, startServe } from './geoHook.js';
 import { freePort } from './redis.js';
+import { NODE_SECRETS } from './secondary.js';
 import { findTool } from './tools.js';
 
 /**
@@ -62,7 +63,7 @@ function run(command: string, args: string[], options: { env?: Record<string, st
 }
 
 /** The fixture repositories, the hook installed in them, serve running: what every web server test shares. */
-export async function startGitSite(options: { serveArgs?: string[] } = {}): Promise<GitSite> {
+export async function startGitSite(options: { serveArgs?: string[]; reporting?: boolean } = {}): Promise<GitSite> {
   const dir = await makeTempDir();
   await chmod(dir, 0o755);
   const repos = path.join(dir, 'repositories');
@@ -75,6 +76,12 @@ export async function startGitSite(options: { serveArgs?: string[] } = {}): Prom
   for (const node of site.nodes) {
     const address = SECONDARY_ADDRESSES[node.id as number];
     if (address) node.addresses = [address];
+    // Secondaries that replicate and report (contract section 11): a secret each, readable by serve (root) only.
+    if (address && options.reporting) {
+      delete node.lag_seconds;
+      node.secret_file = `node-${node.id}.secret`;
+      await writeFile(path.join(hookDir, `node-${node.id}.secret`), `${NODE_SECRETS[node.id as number]}\n`, { mode: 0o600 });
+    }
   }
   const siteFile = path.join(hookDir, 'geo-site.json');
   await writeFile(siteFile, JSON.stringify(site, null, 2));
@@ -333,17 +340,34 @@ Include ${prefix}/site.conf
   return { ...running, port, address, prefix };
 }
 
-/** The two secondaries of the site, each an nginx from deploy/nginx/geo-hook-secondary.conf on its own address, forwarding to the primary. */
-export async function startSecondaries(site: GitSite, primary: Nginx): Promise<Map<number, Nginx>> {
+/** The shipped snippet for a secondary's replicas (git http-backend, upload-pack only), filled in; its path. */
+export async function writeReplicasBackend(dir: string, fcgiwrapSocket: string, replicas: string): Promise<string> {
+  const file = path.join(dir, 'geo-hook-replicas-backend.conf');
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, await fillTemplate(path.join(DEPLOY, 'nginx/snippets/geo-hook-replicas-backend.conf'), { FCGIWRAP_SOCKET: fcgiwrapSocket, GIT_HTTP_BACKEND, REPLICAS: replicas }));
+  return file;
+}
+
+/** Where each secondary of the site keeps its replicas (empty unless a replicator runs). */
+export const replicasOf = (site: GitSite, nodeId: number) => path.join(site.dir, `replicas-${nodeId}`);
+
+/**
+ * The two secondaries of the site, each an nginx from deploy/nginx/geo-hook-secondary.conf on its own address,
+ * forwarding pushes to the primary and serving fetches from its replicas folder.
+ */
+export async function startSecondaries(site: GitSite, primary: Nginx, fcgiwrapSocket = path.join(site.dir, 'run', 'no-fcgiwrap.socket')): Promise<Map<number, Nginx>> {
   const secondaries = new Map<number, Nginx>();
   try {
     for (const [id, address] of Object.entries(SECONDARY_ADDRESSES)) {
+      await mkdir(replicasOf(site, Number(id)), { recursive: true, mode: 0o755 });
+      const backend = await writeReplicasBackend(path.join(site.dir, `secondary-${id}-conf`), fcgiwrapSocket, replicasOf(site, Number(id)));
       const secondary = await startNginx(site.dir, `secondary-${id}`, address, async (port) =>
         fillTemplate(path.join(DEPLOY, 'nginx/geo-hook-secondary.conf'), {
           LISTEN: `${address}:${port}`,
           NODE_ID: id,
           PRIMARY_ADDRESS: `${PRIMARY_ADDRESS}:${primary.port}`,
           SOURCE_ADDRESS: address,
+          REPLICAS_BACKEND: backend,
         }),
       );
       secondaries.set(Number(id), secondary);
@@ -403,8 +427,8 @@ export interface Deployment {
 }
 
 /** The primary as an operator sets it up: deploy-config's maps, their own accounts, the mode's snippet. */
-export async function deployNginxPrimary(mode: Mode, options: { registerApi?: string } = {}): Promise<Deployment> {
-  const site = await startGitSite();
+export async function deployNginxPrimary(mode: Mode, options: { registerApi?: string; reporting?: boolean; serveArgs?: string[] } = {}): Promise<Deployment> {
+  const site = await startGitSite({ ...(options.reporting !== undefined && { reporting: options.reporting }), ...(options.serveArgs && { serveArgs: options.serveArgs }) });
   const closers: Array<() => Promise<void>> = [site.close];
   try {
     const fcgiwrap = await startFcgiwrap(site);
@@ -442,7 +466,7 @@ export async function deployNginxPrimary(mode: Mode, options: { registerApi?: st
       }),
     );
     closers.unshift(primary.stop);
-    const secondaries = await startSecondaries(site, primary);
+    const secondaries = await startSecondaries(site, primary, fcgiwrap.socket);
     for (const secondary of secondaries.values()) closers.unshift(secondary.stop);
     const target = pushTarget(site, primary, secondaries);
     return {

@@ -36,7 +36,7 @@ for (const mode of ['geo-node-id', 'correlation'] as const) {
     await withTempDir(async (dir) => {
       const out = path.join(dir, 'nginx-geo-hook');
       const site = path.join(FIXTURES, 'geo-site.json');
-      const written = await runGeoHook(['deploy-config', 'nginx', '--site', site, '--write', out, '--mode', mode, '--listen', '127.0.0.1:18080', '--api', '127.0.0.1:18081', '--repositories', path.join(dir, 'git'), '--primary-address', '127.0.0.1:18080']);
+      const written = await runGeoHook(['deploy-config', 'nginx', '--site', site, '--write', out, '--mode', mode, '--listen', '127.0.0.1:18080', '--api', '127.0.0.1:18081', '--repositories', path.join(dir, 'git'), '--replicas', path.join(dir, 'replicas'), '--primary-address', '127.0.0.1:18080']);
       assert.equal([written.code, written.stderr], [0, ''], written.stderr);
       const files = await everyFile(out);
       assert.equal(files.map((file) => path.relative(out, file)), [
@@ -47,6 +47,7 @@ for (const mode of ['geo-node-id', 'correlation'] as const) {
         'geo-hook-site.conf',
         'snippets/geo-hook-git-http-backend.conf',
         `snippets/geo-hook-${mode}.conf`,
+        'snippets/geo-hook-replicas-backend.conf',
         ...(mode === 'geo-node-id' ? ['snippets/geo-hook-no-frontend-token.conf'] : []),
       ].sort());
       for (const file of files) assert.not.match(await readFile(file, 'utf8'), /@[A-Z_]+@/, file);
@@ -71,6 +72,9 @@ for (const mode of ['geo-node-id', 'correlation'] as const) {
       assert.match(eu, /^\s+server 127\.0\.0\.1:18080;$/m);
       assert.match(eu, /push_from_secondary\/2\//);
       assert.not.match(eu, /^\s+proxy_bind/m);
+      // Their fetches are served from their replicas, at the folder given.
+      assert.match(eu, new RegExp(`^\\s+include ${out}/snippets/geo-hook-replicas-backend\\.conf;$`, 'm'));
+      assert.match(await readFile(path.join(out, 'snippets/geo-hook-replicas-backend.conf'), 'utf8'), new RegExp(`^fastcgi_param GIT_PROJECT_ROOT ${path.join(dir, 'replicas')};$`, 'm'));
     });
   });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { suiteNeeding } from '../helpers/tools.js';
-import { DEPLOY, type Nginx, PRIMARY_ADDRESS, SECONDARY_ADDRESSES, fillTemplate, startNginx } from '../helpers/webServer.js';
+import { DEPLOY, type Nginx, PRIMARY_ADDRESS, SECONDARY_ADDRESSES, fillTemplate, startNginx, writeReplicasBackend } from '../helpers/webServer.js';
 
 /**
  * The shipped secondary file forwards pushes to the primary under the
@@ -91,6 +91,8 @@ test.before(async (context) => {
       NODE_ID: '2',
       PRIMARY_ADDRESS: `${PRIMARY_ADDRESS}:${context.primary.port}`,
       SOURCE_ADDRESS: address,
+      // No fcgiwrap behind it: a fetch is answered by the secondary itself (502), never passed on.
+      REPLICAS_BACKEND: await writeReplicasBackend(path.join(context.dir, 'conf'), path.join(context.dir, 'no-fcgiwrap.socket'), path.join(context.dir, 'replicas')),
     }),
   );
 });
@@ -140,9 +142,15 @@ test('an ordinary push path still arrives under the prefix, and its advertisemen
   assert.match(await rawRequest(secondary.address, secondary.port, 'GET /group/my%20project.git/info/refs?service=git-receive-pack HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.match(primary.take(), /^GET \/-\/push_from_secondary\/2\/group\/my%20project\.git\/info\/refs\?service=git-receive-pack HTTP\/1\.1\r\n/);
-  assert.match(await rawRequest(secondary.address, secondary.port, 'GET /group/project.git/info/refs?service=git-upload-pack HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 200 /);
+});
+
+test("a fetch's advertisement and a fetch are the secondary's own (its replicas): nothing reaches the primary", async ({ primary, secondary }) => {
+  primary.take();
+  for (const request of ['GET /group/project.git/info/refs?service=git-upload-pack', 'POST /group/project.git/git-upload-pack', 'GET /group/project.git/HEAD', 'GET /.removed/x/group/project.git/info/refs?service=git-upload-pack']) {
+    assert.match(await rawRequest(secondary.address, secondary.port, `${request} HTTP/1.1\r\nHost: s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 (?:502|404|403) /, request);
+  }
   await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.match(primary.take(), /^GET \/group\/project\.git\/info\/refs\?service=git-upload-pack HTTP\/1\.1\r\n/);
+  assert.is(primary.take(), '');
 });
 
 test.run();
