@@ -101,6 +101,13 @@ test('the prefix: refused from an address that is not a secondary, and to a seco
   assert.is(await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/-/push_from_secondary/2/group/project.git/info/refs?service=git-receive-pack`, {}), 401);
 });
 
+test("a replication fetch is refused: stock Apache cannot check it with serve, so it fails closed, with a user's account too", async ({ primary, site }) => {
+  const base = `http://${primary.address}:${primary.port}`;
+  for (const headers of [{}, { authorization: basicAuth(site.accounts[0]!) }, { authorization: 'GL-Geo 2:x.y.z' }]) {
+    assert.is(await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/-/geo/replication/group/project.git/info/refs?service=git-upload-pack`, headers), 403);
+  }
+});
+
 test("the client's Authorization, Proxy, Cookie and Proxy-Authorization never reach the hook's environment", async ({ site, target }) => {
   const bare = path.join(site.repos, 'group/project.git');
   const envFile = path.join(site.dir, 'run', 'hook-env');
