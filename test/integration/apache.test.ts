@@ -103,7 +103,7 @@ test('the prefix: refused from an address that is not a secondary, and to a seco
 
 test("a replication fetch is refused: stock Apache cannot check it with serve, so it fails closed, with a user's account too", async ({ primary, site }) => {
   const base = `http://${primary.address}:${primary.port}`;
-  for (const headers of [{}, { authorization: basicAuth(site.accounts[0]!) }, { authorization: 'GL-Geo 2:x.y.z' }]) {
+  for (const headers of [{}, { authorization: basicAuth(site.accounts[0]!) }, { authorization: 'GL-Geo 2:x.y.z' }] as Array<Record<string, string>>) {
     assert.is(await statusFrom(SECONDARY_ADDRESSES[2]!, `${base}/-/geo/replication/group/project.git/info/refs?service=git-upload-pack`, headers), 403);
   }
 });

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { type Server, connect, createServer } from 'node:net';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { ROOT, withTempDir } from '../helpers/geoHook.js';
@@ -51,6 +52,9 @@ test('the guide builds a primary and a secondary that forward a push and tell th
   await withTempDir(async (dir) => {
     await chmod(dir, 0o755);
     const [primaryPort, secondaryPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    // The secondary's own network: its connections to the primary leave from its address (the primary's nginx
+    // tells the secondaries by their address). Here a relay stands for that path.
+    const network = await relayFrom(SECONDARY_ADDRESSES[2]!, PRIMARY_ADDRESS, primaryPort);
     const bin = path.join(dir, 'bin');
     await mkdir(bin, { mode: 0o755 });
     const run = path.join(dir, 'run');
@@ -66,7 +70,7 @@ test('the guide builds a primary and a secondary that forward a push and tell th
       FCGIWRAP_SOCKET: path.join(run, 'fcgiwrap.socket'),
       CGI_USER,
       PRIMARY_LISTEN: `${PRIMARY_ADDRESS}:${primaryPort}`,
-      PRIMARY_ADDRESS: `${PRIMARY_ADDRESS}:${primaryPort}`,
+      PRIMARY_ADDRESS: network.address,
       PRIMARY_URL: 'http://primary.geo.test',
       API_LISTEN: `127.0.0.1:${apiPort}`,
       SECONDARY_ID: '2',
@@ -74,6 +78,11 @@ test('the guide builds a primary and a secondary that forward a push and tell th
       SECONDARY_LISTEN: `${SECONDARY_ADDRESSES[2]}:${secondaryPort}`,
       SECONDARY_NGINX_ETC: path.join(dir, 'secondary-nginx'),
       SECONDARY_NGINX_CMD: await nginxHome(path.join(dir, 'secondary-nginx')),
+      SECONDARY_ETC: path.join(dir, 'secondary-etc/geo-hook'),
+      SECONDARY_FCGIWRAP_SOCKET: path.join(run, 'secondary-fcgiwrap.socket'),
+      REPLICAS: path.join(dir, 'srv/geo-hook/replicas'),
+      // Another user than the CGI user, as the guide wants; one every Debian has.
+      REPLICA_USER: 'nobody',
       PUSH_USER: 'deployer',
       PUSH_GL_ID: 'key-42',
       PUSH_PASSWORD: 'guide-push-password-7e1',
@@ -102,6 +111,9 @@ test('the guide builds a primary and a secondary that forward a push and tell th
       assert.match(output, /remote: This request to a Geo secondary node will be forwarded to the\s*\nremote: Geo primary node:\s*\nremote:\s*\nremote:   http:\/\/primary\.geo\.test\/group\/project\.git/, output);
       const record = JSON.parse(output.trim().split('\n').findLast((line) => line.startsWith('{"time"'))!) as Record<string, unknown>;
       assert.equal([record.outcome, record.gl_id, record.geo_node_id, record.gl_repository], ['ok', 'key-42', 2, 'project-7']);
+      // The secondary replicated: the primary says so, and the replicator's log has its first reconcile.
+      assert.match(output, /Replication is working: the reporting secondary is healthy\./);
+      assert.match(await readFile(path.join(dir, 'log/geo-hook/replicate.log'), 'utf8'), /"event":"reconciled"/);
       // The password went through the environment only.
       assert.not.match(script, /guide-push-password/);
     } finally {
@@ -109,7 +121,10 @@ test('the guide builds a primary and a secondary that forward a push and tell th
       for (const nginx of [settings.NGINX_CMD!, settings.SECONDARY_NGINX_CMD!]) {
         if (existsSync(`${nginx.split(' -p ')[1]!.split(' ')[0]}/nginx.pid`)) execFileSync('sh', ['-c', `${nginx} -s stop`], { stdio: 'ignore' });
       }
-      if (existsSync(path.join(run, 'serve.pid'))) execFileSync('sh', ['-c', `kill "$(cat ${path.join(run, 'serve.pid')})" 2>/dev/null || true`]);
+      for (const pid of ['serve.pid', 'replicate.pid']) {
+        if (existsSync(path.join(run, pid))) execFileSync('sh', ['-c', `kill "$(cat ${path.join(run, pid)})" 2>/dev/null || true`]);
+      }
+      network.server.close();
       try {
         process.kill(-child.pid!, 'SIGTERM');
       } catch {
@@ -118,5 +133,22 @@ test('the guide builds a primary and a secondary that forward a push and tell th
     }
   });
 });
+
+/** A TCP path to host:port whose connections leave from localAddress. */
+async function relayFrom(localAddress: string, host: string, port: number): Promise<{ server: Server; address: string }> {
+  const server = createServer((client) => {
+    const upstream = connect({ host, port, localAddress });
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close);
+    upstream.on('error', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const bound = server.address();
+  return { server, address: `127.0.0.1:${typeof bound === 'object' && bound ? bound.port : 0}` };
+}
 
 test.run();
