@@ -1,5 +1,6 @@
 import { type LabMode, MODE_TITLES } from '../lab/labModes.js';
 import { type PushOutcome, SCENARIOS, type ScenarioId } from '../lab/raceScenarios.js';
+import type { ActStep } from './replicationAct.js';
 
 export interface ModeRun {
   readonly mode: LabMode;
@@ -66,4 +67,29 @@ export function renderVerdicts(runs: readonly ModeRun[], style: Style): string {
     })
     .join('\n')
     .concat('\n');
+}
+
+const ACT_HEADINGS = ['situation', 'push via', 'should see', 'saw', 'mark'] as const;
+
+/** The second act: what it shows, in words, then one row per push and a verdict. */
+export function renderReplicationAct(steps: readonly ActStep[], statusMaxAgeSeconds: number, style: Style): string {
+  const intro = [
+    style.bold('Act 2: the lag a pusher is told is the replicas\' own'),
+    'Two secondaries keep replicas of the primary\'s repositories with geo-hook replicate, follow its',
+    'event log and report how far they got. A push through a secondary is told the age of the oldest',
+    'push that secondary has not replicated (nothing at 0), and, when its last report is older than',
+    `${statusMaxAgeSeconds} s (serve's --status-max-age, short for the demo), that the lag is unknown.`,
+    '',
+  ];
+  const rows = steps.map((step) => [step.situation, step.via, step.expected, step.saw, step.ok ? 'ok' : 'WRONG']);
+  const widths = ACT_HEADINGS.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const table = [style.bold(line(ACT_HEADINGS)), style.dim(line(widths.map((width) => '-'.repeat(width))))];
+  for (const row of rows) table.push(row[4] === 'ok' ? line(row).replace(/ok$/, style.good('ok')) : line(row).replace(/WRONG$/, style.bad('WRONG')));
+  const wrong = steps.filter((step) => !step.ok).length;
+  const verdict =
+    wrong === 0
+      ? `${style.good('PASS')} replication: all ${steps.length} pushes were told the lag their secondary's replicas really had`
+      : `${style.bad('FAIL')} replication: ${wrong} of ${steps.length} pushes were told something else than their secondary's replicas said`;
+  return `${[...intro, ...table, '', verdict].join('\n')}\n`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { type RunningApiServer, startApiServer } from '../server/startApiServer.
 import { type LabAccount, createFrontEnd } from './createFrontEnd.js';
 import { type LabFixture, createBareRepository } from './fixtureRepositories.js';
 import type { LabMode } from './labModes.js';
+import { type LabReplica, type LabReplication, startLabReplication, writeNodeSecrets } from './labReplicas.js';
 import { PushBarrier } from './pushBarrier.js';
 
 export interface LabOptions {
@@ -42,6 +44,11 @@ export interface LabOptions {
   readonly log?: (record: Record<string, unknown>) => void;
   /** PATH for git and the hooks. */
   readonly path: string;
+  /**
+   * Each reporting secondary of the site (a `secret_file`) gets replicas and a
+   * replicator, and its lag is measured (fixtures/geo-site-replicating.json).
+   */
+  readonly replicate?: { readonly statusMaxAgeSeconds: number; readonly reportIntervalSeconds: number };
 }
 
 export interface Lab {
@@ -55,6 +62,10 @@ export interface Lab {
   readonly fixture: LabFixture;
   readonly barrier: PushBarrier;
   readonly hookLogFile: string;
+  /** The hook's secret, which also opens GET geo/nodes (geo-hook status). */
+  readonly secretFile: string;
+  /** The secondaries that replicate (with `replicate`), by node id. */
+  readonly replicas: ReadonlyMap<number, LabReplica>;
   /** The URL to push to: through a secondary when nodeId is given, credentials embedded when account is. */
   pushUrl(repositoryPath: string, nodeId?: number, account?: LabAccount): string;
   close(): Promise<void>;
@@ -66,7 +77,15 @@ export async function startLab(options: LabOptions): Promise<Lab> {
   const log = options.log ?? (() => {});
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'geo-hook-lab-')));
+  // A folder given is made when missing (kept afterwards); one that cannot be is said in words.
+  if (!ownDir) {
+    await mkdir(dir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`lab: cannot make the folder ${dir}: ${error.code ?? error.message}`, 'ECONFIG', error);
+    });
+  }
   let api: RunningApiServer | undefined;
+  let replication: LabReplication | undefined;
+  let listening: Server | undefined;
   try {
     const { fixture } = options;
     const nodes = options.site as Record<string, unknown>;
@@ -77,6 +96,10 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     let site: GeoSite;
     let hookApiUrl: string;
     let registerPush: (step: ReceivePackStep) => Promise<void>;
+    if (options.replicate !== undefined) {
+      if (options.externalApi) throw new UsageError('lab: replicas need the lab\'s own API', 'EUSAGE');
+      await writeNodeSecrets(parseGeoSite(await readFile(siteFile, 'utf8'), siteFile));
+    }
     if (options.externalApi) {
       ({ secretFile } = options.externalApi);
       site = parseGeoSite(await readFile(siteFile, 'utf8'), siteFile);
@@ -93,6 +116,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
             nodesFile: siteFile,
             store: options.store ?? 'memory',
             legacy: options.mode === 'legacy',
+            ...(options.replicate !== undefined && { statusMaxAge: options.replicate.statusMaxAgeSeconds }),
           },
           env: {},
         }),
@@ -135,8 +159,21 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       frontEnd.once('error', (error: NodeJS.ErrnoException) => reject(new UsageError(`lab cannot listen on ${host}:${options.port ?? 0}: ${error.code ?? error.message}`, 'ELISTEN', error)));
       frontEnd.listen(options.port ?? 0, host, resolve);
     });
+    listening = frontEnd;
     const address = frontEnd.address() as AddressInfo;
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    if (options.replicate !== undefined) {
+      replication = await startLabReplication({
+        dir,
+        host,
+        site,
+        projectRoot,
+        apiUrl: hookApiUrl,
+        reportIntervalSeconds: options.replicate.reportIntervalSeconds,
+        path: options.path,
+        log,
+      });
+    }
 
     return {
       mode: options.mode,
@@ -147,6 +184,8 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       fixture,
       barrier,
       hookLogFile,
+      secretFile,
+      replicas: replication?.replicas ?? new Map(),
       pushUrl: (repositoryPath, nodeId, account) => {
         const base = new URL(url);
         if (account) {
@@ -158,6 +197,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       },
       close: async () => {
         barrier.arm(0);
+        await replication?.close();
         await new Promise<void>((resolve) => {
           frontEnd.close(() => resolve());
           frontEnd.closeAllConnections();
@@ -167,6 +207,9 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       },
     };
   } catch (error) {
+    await replication?.close();
+    listening?.close();
+    listening?.closeAllConnections();
     await api?.close();
     if (ownDir) await rm(dir, { recursive: true, force: true });
     throw error;

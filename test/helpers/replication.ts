@@ -58,7 +58,13 @@ export async function startReplicationPrimary(dir: string, serve: ServeProcess, 
     await gitIn(work, 'push', '--quiet', repositoryDir(repositoryPath), 'main');
   }
   const refused = new Set<string>();
-  const server = createReplicationFrontEnd({ projectRoot: root, replicationAuthUrl: `${serve.url}/api/v4/internal/geo/replication_auth`, baseEnv: { PATH: GIT_ENV.PATH }, refused });
+  const server = createReplicationFrontEnd({
+    projectRoot: root,
+    replicationAuthUrl: `${serve.url}/api/v4/internal/geo/replication_auth`,
+    pathPrefix: '/-/geo/replication',
+    baseEnv: { PATH: GIT_ENV.PATH },
+    refused,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const backendPort = (server.address() as AddressInfo).port;
   // A plain TCP relay in front, which can slow the answers down.
