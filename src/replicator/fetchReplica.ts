@@ -29,6 +29,8 @@ export interface FetchReplicaOptions {
   /** Kills the fetch's git (a stop that waited long enough): the replica keeps what it had, the fetch fails. */
   readonly signal?: AbortSignal | undefined;
   readonly log?: (record: Record<string, unknown>) => void;
+  /** Made anew even if it looks fine (a verification found it broken): the old one moved aside. */
+  readonly recreate?: boolean;
 }
 
 /** git holds a ref's lock for milliseconds; one this old was left by a git that died (killed mid-fetch, a crash). */
@@ -48,6 +50,7 @@ export async function fetchReplica(options: FetchReplicaOptions): Promise<FetchR
   const dir = replicaDir(options.folder, options.repositoryPath);
   if (dir === undefined) return { outcome: 'failed', reason: `"${options.repositoryPath}" is not a repository path` };
   const url = `${options.primaryGitUrl.replace(/\/+$/, '')}/${options.repositoryPath}.git`;
+  if (options.recreate === true) return recreate(options, dir, url, (await exists(dir)) ? 'broken' : undefined);
   if (await isBareRepository(options, dir)) {
     let result = await update(options, dir, url);
     if (result.outcome === 'failed' && (await removedStaleLock(options, dir, result.gitSaid))) result = await update(options, dir, url);
@@ -150,6 +153,13 @@ async function isBareRepository(options: FetchReplicaOptions, dir: string): Prom
 /** The primary unreachable or refusing (network, HTTP, credential): nothing a new replica would change. */
 function primarysFault(reason: string): boolean {
   return /refused this node's credential|unable to access|returned error: \d+|Could not resolve host|Failed to connect/.test(reason);
+}
+
+/** Whether a replica is whole: every object its refs need is there (git fsck --connectivity-only). */
+export async function replicaIsSound(options: Pick<FetchReplicaOptions, 'folder' | 'silenceTimeoutMs' | 'environment'>, repositoryPath: string): Promise<boolean> {
+  const dir = replicaDir(options.folder, repositoryPath);
+  if (dir === undefined) return false;
+  return !(await isBroken(options as FetchReplicaOptions, dir));
 }
 
 /** A fetch that failed on the replica's side (objects missing, refs unreadable), not the primary's. */

@@ -97,8 +97,25 @@ export function fetchFailed(queue: ReplicationQueue, path: string, now: number, 
   running.delete(path);
   const attempt = (queue.retry.get(path)?.attempt ?? 0) + 1;
   const retry = new Map(queue.retry);
-  retry.set(path, { attempt, at: now + retryDelay(attempt) });
+  // Replicated meanwhile by a reconcile: nothing left for a retry to do.
+  const below = queue.replicatedBelow.get(path) ?? 0;
+  if (queue.events.some((event) => event.path === path && event.seq >= below)) retry.set(path, { attempt, at: now + retryDelay(attempt) });
+  else retry.delete(path);
   return { ...queue, running, retry };
+}
+
+/**
+ * A repository found replicated by something else than the queue's own fetch (a reconcile that compared it or
+ * fetched it, started when `readBefore` events had been read): the events read before that are replicated, and
+ * a retry waiting for them is moot.
+ */
+export function replicatedOutside(queue: ReplicationQueue, path: string, readBefore: number): ReplicationQueue {
+  if (readBefore <= (queue.replicatedBelow.get(path) ?? 0)) return queue;
+  const replicatedBelow = new Map(queue.replicatedBelow);
+  replicatedBelow.set(path, readBefore);
+  const retry = new Map(queue.retry);
+  if (!queue.events.some((event) => event.path === path && event.seq >= readBefore)) retry.delete(path);
+  return advance({ ...queue, replicatedBelow, retry });
 }
 
 /** The cursor moved past every leading event that is replicated, and no further. */

@@ -1,11 +1,17 @@
 import type { FetchResult } from './fetchReplica.js';
 import type { PrimaryApi } from './primaryApi.js';
-import { type ReplicationQueue, emptyQueue, eventsRead, fetchFailed, fetchStarted, fetchSucceeded, fetchesToStart, retryDelayMs } from './replicationQueue.js';
+import { type ReplicationQueue, emptyQueue, eventsRead, fetchFailed, fetchStarted, fetchSucceeded, fetchesToStart, replicatedOutside, retryDelayMs } from './replicationQueue.js';
 
 export interface ReplicatorOptions {
   readonly api: PrimaryApi;
-  /** One repository brought to the primary's state (fetchReplica, bound to this node's folder and credential). */
-  readonly fetch: (repositoryPath: string) => Promise<FetchResult>;
+  /** One repository brought to the primary's state (fetchReplica, bound to this node's folder and credential); `recreate`: made anew, the old one moved aside. */
+  readonly fetch: (repositoryPath: string, how?: { readonly recreate: boolean }) => Promise<FetchResult>;
+  /**
+   * Whether a replica is whole (every object its refs need is there: replicaIsSound). Refs alone cannot
+   * tell a replica whose objects were lost, and a fetch into it "succeeds" on top of the hole. The periodic
+   * reconciles look at a share of the replicas each, so that each is looked at about once a day.
+   */
+  readonly verify?: (repositoryPath: string) => Promise<boolean>;
   /** Replicas of repositories the primary no longer lists moved aside (moveUnlistedAside, bound to the folder): the paths moved. */
   readonly moveUnlisted: (listed: ReadonlySet<string>) => Promise<string[]>;
   /** Whether a replica already has the primary's refs (replicaInSync): a reconcile fetches only the others. None: fetch every one. */
@@ -34,6 +40,15 @@ export interface ReplicatorObserver {
 }
 
 const PAGE = 1000;
+/** Every replica verified about this often, spread over the periodic reconciles. */
+const VERIFY_PERIOD_MS = 24 * 3600 * 1000;
+
+/** The replicas to verify in one periodic reconcile (pure): the least recently verified, as many as spread one day's worth. */
+export function replicasToVerify(paths: readonly string[], verifiedAt: ReadonlyMap<string, number>, reconcileIntervalMs: number): Set<string> {
+  const budget = Math.min(paths.length, Math.max(1, Math.ceil((paths.length * reconcileIntervalMs) / VERIFY_PERIOD_MS)));
+  const oldestFirst = [...paths].sort((a, b) => (verifiedAt.get(a) ?? 0) - (verifiedAt.get(b) ?? 0));
+  return new Set(oldestFirst.slice(0, budget));
+}
 
 /**
  * A secondary's replication (contract section 12): a reconcile (every
@@ -46,6 +61,8 @@ const PAGE = 1000;
 export async function runReplicator(options: ReplicatorOptions): Promise<void> {
   const now = options.now ?? (() => performance.now());
   const random = options.random ?? Math.random;
+  // When each replica was last verified: kept across resyncs, so the share goes round.
+  const verifiedAt = new Map<string, number>();
   while (!options.stopped.aborted) {
     const start = await untilAnswered(options, () => options.api.events({ after: '0', log: undefined, limit: 1, waitSeconds: 0 }));
     if (start === undefined) return;
@@ -53,7 +70,7 @@ export async function runReplicator(options: ReplicatorOptions): Promise<void> {
     const reconciled = await reconcile(options);
     if (reconciled === undefined) return;
     await report(options, { log: start.log, cursor: start.last, reconciling: false, ...reconciled });
-    const resync = await follow(options, start.log, start.last, now, random);
+    const resync = await follow(options, start.log, start.last, now, random, verifiedAt);
     if (!resync) return;
     options.log({ event: 'resync', message: "the primary's event log no longer holds this node's cursor: copying every repository again" });
   }
@@ -63,7 +80,19 @@ export async function runReplicator(options: ReplicatorOptions): Promise<void> {
  * Every repository the primary lists whose replica differs from it (or every one, without `inSync`) fetched,
  * `workers` at a time; the replicas of the others moved aside.
  */
-async function reconcile(options: ReplicatorOptions, workers = options.concurrency): Promise<{ repositoriesSynced: number; repositoriesFailed: number; lastError?: string } | undefined> {
+/** What a reconcile beside the log tells the queue: a repository it found or made like the primary's, as of a mark. */
+interface ReconcileHooks {
+  /** Events read so far, before a repository's compare or fetch starts. */
+  mark(): number;
+  synced(path: string, mark: number): void;
+}
+
+async function reconcile(
+  options: ReplicatorOptions,
+  workers = options.concurrency,
+  verifiedAt?: Map<string, number>,
+  hooks?: ReconcileHooks,
+): Promise<{ repositoriesSynced: number; repositoriesFailed: number; lastError?: string } | undefined> {
   const started = performance.now();
   let fetched = 0;
   const repositories = await untilAnswered(options, () => options.api.repositories());
@@ -79,20 +108,42 @@ async function reconcile(options: ReplicatorOptions, workers = options.concurren
   let synced = 0;
   let failed = 0;
   let lastError: string | undefined;
+  const verifying =
+    verifiedAt !== undefined && options.verify !== undefined && options.reconcileIntervalMs !== undefined
+      ? replicasToVerify(repositories.map((repository) => repository.path), verifiedAt, options.reconcileIntervalMs)
+      : new Set<string>();
   const worker = async () => {
     while (next < repositories.length && !options.stopped.aborted) {
       const { path } = repositories[next++]!;
+      // The primary's refs move before its event is appended: what is compared or fetched after this mark
+      // holds every event read before it.
+      const mark = hooks?.mark() ?? 0;
+      let recreate = false;
       if (options.inSync !== undefined && (await options.inSync(path).catch(() => false))) {
-        synced++;
-        continue;
+        if (!verifying.has(path)) {
+          synced++;
+          hooks?.synced(path, mark);
+          continue;
+        }
+        verifiedAt!.set(path, Date.now());
+        if (await options.verify!(path).catch(() => true)) {
+          synced++;
+          hooks?.synced(path, mark);
+          continue;
+        }
+        options.log({ event: 'replica_broken', path, message: 'objects its refs need are missing: made again, the broken one moved under .removed' });
+        recreate = true;
       }
       fetched++;
-      const result = await fetchSafely(options, path);
+      const result = await fetchSafely(options, path, recreate);
       if (result.outcome === 'failed') {
         failed++;
         lastError = `${path}: ${result.reason}`;
         options.log({ event: 'fetch_failed', path, message: result.reason });
-      } else synced++;
+      } else {
+        synced++;
+        hooks?.synced(path, mark);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, workers) }, worker));
@@ -102,7 +153,7 @@ async function reconcile(options: ReplicatorOptions, workers = options.concurren
 }
 
 /** Follows the log from `after`; true when the primary says resync. */
-async function follow(options: ReplicatorOptions, log: string, after: string, now: () => number, random: () => number): Promise<boolean> {
+async function follow(options: ReplicatorOptions, log: string, after: string, now: () => number, random: () => number, verifiedAt: Map<string, number>): Promise<boolean> {
   let queue: ReplicationQueue = emptyQueue(after);
   let lastRead = after;
   let reported = after;
@@ -147,14 +198,21 @@ async function follow(options: ReplicatorOptions, log: string, after: string, no
   };
   const heartbeat = setInterval(() => void sendReport(), options.reportIntervalMs).unref();
   // The reconcile again, now and then, beside the log: it finds what an event lost in a failover, or a replica
-  // changed by hand, left behind. Half the workers at most, so that the pushes' own fetches keep their pace.
+  // changed by hand, left behind, and verifies a share of the replicas. Half the workers at most, so that the
+  // pushes' own fetches keep their pace.
   let reconciling: Promise<unknown> | undefined;
   const periodic =
     options.reconcileIntervalMs === undefined
       ? undefined
       : setInterval(() => {
           if (reconciling !== undefined || options.stopped.aborted) return;
-          reconciling = reconcile(options, Math.max(1, Math.floor(options.concurrency / 2))).finally(() => (reconciling = undefined));
+          reconciling = reconcile(options, Math.max(1, Math.floor(options.concurrency / 2)), verifiedAt, {
+            mark: () => queue.read,
+            synced: (path, mark) => {
+              queue = replicatedOutside(queue, path, mark);
+              if (queue.cursor !== reported) void sendReport();
+            },
+          }).finally(() => (reconciling = undefined));
         }, options.reconcileIntervalMs).unref();
   try {
     while (!options.stopped.aborted) {
@@ -185,13 +243,13 @@ const fetching = new WeakMap<ReplicatorOptions, Map<string, Promise<unknown>>>()
  * One repository's fetch, after any other of the same repository ends. One that threw (a folder it could not
  * make, a disk full) is a failed fetch, retried as any: never a stuck queue.
  */
-function fetchSafely(options: ReplicatorOptions, path: string): Promise<FetchResult> {
+function fetchSafely(options: ReplicatorOptions, path: string, recreate = false): Promise<FetchResult> {
   let chains = fetching.get(options);
   if (chains === undefined) fetching.set(options, (chains = new Map()));
   const before = chains.get(path) ?? Promise.resolve();
   const result = before.then(async () => {
     const started = performance.now();
-    const outcome = await options.fetch(path).catch((error: unknown) => ({ outcome: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
+    const outcome = await options.fetch(path, { recreate }).catch((error: unknown) => ({ outcome: 'failed' as const, reason: error instanceof Error ? error.message : String(error) }));
     options.observer?.fetched(outcome.outcome, (performance.now() - started) / 1000);
     return outcome;
   });

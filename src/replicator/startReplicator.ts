@@ -8,7 +8,7 @@ import { fileProblem } from '../shared/fileProblem.js';
 import { nodeAuthorization } from '../shared/jwt.js';
 import { readSecretFile } from '../shared/readSecretFile.js';
 import { redactUrl } from '../shared/redactUrl.js';
-import { fetchReplica } from './fetchReplica.js';
+import { fetchReplica, replicaIsSound } from './fetchReplica.js';
 import { lockFolder } from './folderLock.js';
 import { listenForOperations } from './operationsListener.js';
 import { primaryApi } from './primaryApi.js';
@@ -96,8 +96,9 @@ export async function startReplicator(config: Config, env: Readonly<Record<strin
   });
   const loop = runReplicator({
     api: primaryApi({ api, nodeId, secret, version, timeoutSeconds: config.timeout, caCertificate }),
-    fetch: (repositoryPath) =>
+    fetch: (repositoryPath, how) =>
       fetchReplica({
+        recreate: how?.recreate === true,
         folder,
         repositoryPath,
         primaryGitUrl,
@@ -109,6 +110,7 @@ export async function startReplicator(config: Config, env: Readonly<Record<strin
         signal: killFetches.signal,
         log: stamped,
       }),
+    verify: (repositoryPath) => replicaIsSound({ folder, silenceTimeoutMs: GIT_SILENCE_MS, environment }, repositoryPath),
     inSync: (repositoryPath) => replicaInSync({ folder, primaryGitUrl, authorization, caCertificate, timeoutSeconds: config.timeout, environment, version }, repositoryPath),
     moveUnlisted: (listed) => moveUnlistedAside(folder, listed, new Date()),
     concurrency: config.concurrency,

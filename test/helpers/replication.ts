@@ -44,7 +44,10 @@ export interface ReplicationPrimary {
   close(): void;
 }
 
-export async function startReplicationPrimary(dir: string, serve: ServeProcess, hookSecret: string, repositories: Record<string, string>): Promise<ReplicationPrimary> {
+/** `serve` may be a getter, for a test that restarts serve (on the same address). */
+export async function startReplicationPrimary(dir: string, serveOrGetter: ServeProcess | (() => ServeProcess), hookSecret: string, repositories: Record<string, string>): Promise<ReplicationPrimary> {
+  const current = typeof serveOrGetter === 'function' ? serveOrGetter : () => serveOrGetter;
+  const serve = current();
   const root = path.join(dir, 'primary');
   const repositoryDir = (repositoryPath: string) => path.join(root, `${repositoryPath}.git`);
   for (const repositoryPath of Object.values(repositories)) {
@@ -87,7 +90,8 @@ export async function startReplicationPrimary(dir: string, serve: ServeProcess, 
     client.on('close', close);
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const seen = new Set<string>();
+  // Event ids seen, per serve process: a restarted memory store counts from 1 again.
+  const seenBy = new WeakMap<ServeProcess, Set<string>>();
   const primary: ReplicationPrimary = {
     root,
     gitUrl: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/-/geo/replication`,
@@ -104,14 +108,17 @@ export async function startReplicationPrimary(dir: string, serve: ServeProcess, 
       }
       await gitIn(work, 'commit', '--quiet', '-am', text);
       await gitIn(work, 'push', '--quiet', repositoryDir(repositoryPath), 'main');
-      const response = await fetch(`${serve.url}/api/v4/internal/post_receive`, {
+      const response = await fetch(`${current().url}/api/v4/internal/post_receive`, {
         method: 'POST',
         headers: { ...hookHeaders(hookSecret), 'content-type': 'application/json' },
         body: JSON.stringify({ gl_repository: glRepository, identifier: 'key-1', changes: `${'0'.repeat(40)} ${'1'.repeat(40)} refs/heads/main\n`, push_options: [] }),
       });
       if (response.status !== 200) throw new Error(`post_receive answered ${response.status}`);
       await response.arrayBuffer();
-      const record = await serve.logLine((line) => line.gl_repository === glRepository && typeof line.event_id === 'string' && !seen.has(String(line.event_id)));
+      const serving = current();
+      const seen = seenBy.get(serving) ?? new Set<string>();
+      seenBy.set(serving, seen);
+      const record = await serving.logLine((line) => line.gl_repository === glRepository && typeof line.event_id === 'string' && !seen.has(String(line.event_id)));
       const id = String(record!.event_id);
       seen.add(id);
       return id;
@@ -122,6 +129,46 @@ export async function startReplicationPrimary(dir: string, serve: ServeProcess, 
     },
   };
   return primary;
+}
+
+/** A TCP path to a port that can be cut (connections refused, as a web server that is down) and restored. */
+export interface SwitchableRelay {
+  readonly url: string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+}
+
+export async function switchableRelay(targetPort: number): Promise<SwitchableRelay> {
+  const sockets = new Set<import('node:net').Socket>();
+  let server: import('node:net').Server | undefined;
+  let port = 0;
+  const up = async () => {
+    server = createNetServer((client) => {
+      const upstream = connect(targetPort, '127.0.0.1');
+      sockets.add(client).add(upstream);
+      client.pipe(upstream).pipe(client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(client);
+        sockets.delete(upstream);
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  };
+  await up();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    up,
+    down: async () => {
+      const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
 }
 
 export interface ReplicateProcess {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { emptyQueue, eventsRead, fetchFailed, fetchStarted, fetchSucceeded, fetchesToStart, retryDelayMs } from '../../src/replicator/replicationQueue.js';
+import { emptyQueue, eventsRead, fetchFailed, fetchStarted, fetchSucceeded, fetchesToStart, replicatedOutside, retryDelayMs } from '../../src/replicator/replicationQueue.js';
 
 const NOW = 1_800_000_000_000;
 const page = (...pairs: Array<[string, string]>) => pairs.map(([id, path]) => ({ id, path }));
@@ -64,6 +64,28 @@ test('retry delays: doubling from 1 s, at most 5 minutes, spread between half an
   assert.is(retryDelayMs(1, 0), 500);
   assert.is(retryDelayMs(30, 0.999999), 300_000);
   assert.is(retryDelayMs(1000, 0), 150_000);
+});
+
+test('a reconcile that found a repository replicated covers the events read before it began, and ends a retry waiting for them', () => {
+  let queue = start(eventsRead(emptyQueue('0'), page(['1', 'a/x'], ['2', 'b/y'])), 'a/x', 'b/y');
+  queue = fetchFailed(queue, 'a/x', NOW, () => 60_000);
+  queue = fetchSucceeded(queue, 'b/y');
+  assert.is(queue.cursor, '0');
+  const mark = queue.read;
+  queue = eventsRead(queue, page(['3', 'a/x']));
+  queue = replicatedOutside(queue, 'a/x', mark);
+  assert.is(queue.cursor, '2', 'events 1 and 2 behind the cursor; 3, read after the reconcile began, not');
+  assert.ok(queue.retry.has('a/x'), 'event 3 still needs a fetch: the retry stays');
+  queue = replicatedOutside(queue, 'a/x', queue.read);
+  assert.equal([queue.cursor, queue.retry.has('a/x')], ['3', false]);
+  assert.is(replicatedOutside(queue, 'a/x', 1), queue, 'an older mark changes nothing');
+});
+
+test('a fetch that fails after a reconcile replicated its events leaves no retry behind (the node is not shown failing)', () => {
+  let queue = start(eventsRead(emptyQueue('0'), page(['1', 'a/x'])), 'a/x');
+  queue = replicatedOutside(queue, 'a/x', queue.read);
+  queue = fetchFailed(queue, 'a/x', NOW, () => 60_000);
+  assert.equal([queue.cursor, queue.retry.size, queue.running.size], ['1', 0, 0]);
 });
 
 test.run();
