@@ -149,6 +149,8 @@ test('the primary lets through at /-/geo/replication/ only upload-pack, only fro
   assert.is(await statusFrom(eu, primaryUrl(context, advertisement), { authorization: nodeCredential(3) }), 403, "another secondary's credential");
   assert.is(await statusFrom(eu, primaryUrl(context, advertisement), {}), 403, 'no credential');
   assert.is(await statusFrom(eu, primaryUrl(context, advertisement), { authorization: `GL-Geo 2:${'x'.repeat(40)}` }), 401, 'a forged token: serve refuses it');
+  const expired = nodeAuthorization(2, NODE_SECRETS[2]!, Math.floor(Date.now() / 1000) - 3600);
+  assert.is(await statusFrom(eu, primaryUrl(context, advertisement), { authorization: expired }), 401, 'an expired token');
   const account = context.deployment.site.accounts[0]!;
   assert.is(await statusFrom(eu, primaryUrl(context, advertisement), { authorization: basicAuth(account) }), 403, "a user's account is not a node's credential");
   assert.is(await statusFrom(eu, primaryUrl(context, '/-/geo/replication/group/project.git/info/refs?service=git-receive-pack'), { authorization: nodeCredential(2) }), 403, 'never a push');
@@ -170,8 +172,13 @@ test("a secondary's own replicas serve only fetches: its removed replicas and du
   assert.is(await statusFrom(LOCAL, at('/.removed/2026-12-02T12-00-00-000Z-unlisted/old/gone.git/info/refs?service=git-upload-pack'), {}), 404);
 });
 
-test('steady state: a push through a secondary is told nothing more than the forwarding (lag 0), and is in both secondaries\' replicas within seconds', async (context) => {
+test('steady state: a push through a secondary is told nothing more than the forwarding (lag 0), and a clone through the other secondary has it within 2 s', async (context) => {
   assert.is(await pushThrough(context, 2), pusherSeesLine('group/project', undefined));
+  const pushed = Date.now();
+  const head = (await refsOf(primaryDir(context, 'group/project'))).split('\n').find((line) => line.startsWith(`refs/heads/replicated-${context.pushes} `))!.split(' ')[1]!;
+  const ap = context.deployment.secondaries.get(3)!;
+  await untilTrue(100, async () => (await gitIn(context.deployment.site.dir, 'ls-remote', `http://${ap.address}:${ap.port}/group/project.git`)).includes(head));
+  assert.ok(Date.now() - pushed < 2000, `${Date.now() - pushed} ms from the push's end to the commit served by the other secondary`);
   await untilTrue(100, () => allConverged(context));
   const secondary = context.deployment.secondaries.get(3)!;
   const clone = path.join(context.deployment.site.dir, 'clone-after-push');
