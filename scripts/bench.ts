@@ -2,7 +2,7 @@
 // hook start-up against node's own, part by part; cost as refs grow; push
 // latency under concurrency; server throughput. Run after npm run build.
 //   GEO_HOOK_BENCH_RUNS (default 41), GEO_HOOK_BENCH_SECONDS (default 10)
-//   GEO_HOOK_BENCH_ONLY=hook,profile,nginx,refs,push,throughput,memory,events  (some sections only)
+//   GEO_HOOK_BENCH_ONLY=hook,profile,nginx,refs,push,throughput,memory,events,replication  (some sections only)
 import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -32,7 +32,7 @@ const RUNS = Number(process.env.GEO_HOOK_BENCH_RUNS ?? 41);
 const SECONDS = Number(process.env.GEO_HOOK_BENCH_SECONDS ?? 10);
 const PATH = process.env.PATH ?? '/usr/bin:/bin';
 const SECRET = 'bench-secret';
-const ONLY = new Set((process.env.GEO_HOOK_BENCH_ONLY ?? 'hook,profile,nginx,refs,push,throughput,memory,events').split(','));
+const ONLY = new Set((process.env.GEO_HOOK_BENCH_ONLY ?? 'hook,profile,nginx,refs,push,throughput,memory,events,replication').split(','));
 /** The last commit before the event log (issue 20): its executable, built beside in the same run, is the throughput baseline. */
 const BEFORE_EVENT_LOG = '71a4472';
 const BEFORE_EVENT_LOG_EXECUTABLE = path.join(ROOT, 'dist/bench/geo-hook-before-event-log');
@@ -618,6 +618,10 @@ async function main(): Promise<void> {
     if (ONLY.has('push')) await pushLatency();
     if (ONLY.has('memory')) await maximumBodies(secretFile, nodes);
     if (ONLY.has('events')) await eventFigures(dir, secretFile);
+    if (ONLY.has('replication')) {
+      const { replicationFigures } = await import('./benchReplication.js');
+      await replicationFigures({ executable: EXECUTABLE, dir, secret: secretFile, seconds: SECONDS, line, startServe: (args) => startServe(args) });
+    }
     if (!ONLY.has('throughput')) return;
     console.log(`\nServer throughput: post_receive with valid tokens, 32 connections, ${SECONDS} s, load generator (autocannon) on the same machine`);
     console.log(`  (each answer now appends its push's event; against the build of ${BEFORE_EVENT_LOG}, before the event log, built beside in this run; goal: at least 0.8×)`);

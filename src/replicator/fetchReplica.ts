@@ -1,7 +1,9 @@
-import { lstat, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
-import { gitCredentialEnvironment, removedDir, replicaDir } from './replicaPaths.js';
+import { sendRequest } from '../hook/sendRequest.js';
+import { parseRefsAdvertisement } from './refsAdvertisement.js';
+import { REMOVED, gitCredentialEnvironment, removedDir, replicaDir } from './replicaPaths.js';
 
 export type FetchResult =
   /** The replica has the primary's refs and HEAD; `created` when it was made (missing, or broken and moved aside). */
@@ -24,8 +26,10 @@ export interface FetchReplicaOptions {
   /** What git runs with besides the credential (PATH, HOME). */
   readonly environment: Readonly<Record<string, string>>;
   readonly now: () => Date;
-  /** caFile, for a primary over https. */
+  /** caFile, for a primary over https (git reads the file). */
   readonly caFile?: string | undefined;
+  /** caFile's text, for the requests geo-hook makes itself. */
+  readonly caCertificate?: string | undefined;
   /** Kills the fetch's git (a stop that waited long enough): the replica keeps what it had, the fetch fails. */
   readonly signal?: AbortSignal | undefined;
   readonly log?: (record: Record<string, unknown>) => void;
@@ -48,7 +52,12 @@ const ALLOW_ENVIRONMENT = ['GIT_CEILING_DIRECTORIES', 'GIT_CONFIG_COUNT', 'GIT_C
  */
 export async function fetchReplica(options: FetchReplicaOptions): Promise<FetchResult> {
   const dir = replicaDir(options.folder, options.repositoryPath);
-  if (dir === undefined) return { outcome: 'failed', reason: `"${options.repositoryPath}" is not a repository path` };
+  if (dir === undefined) {
+    const reason = options.repositoryPath.split('/')[0] === REMOVED
+      ? `"${options.repositoryPath}" cannot be replicated: .removed/ is where replicas moved aside are kept (rename the repository on the primary)`
+      : `"${options.repositoryPath}" is not a repository path`;
+    return { outcome: 'failed', reason };
+  }
   const url = `${options.primaryGitUrl.replace(/\/+$/, '')}/${options.repositoryPath}.git`;
   if (options.recreate === true) return recreate(options, dir, url, (await exists(dir)) ? 'broken' : undefined);
   if (await isBareRepository(options, dir)) {
@@ -88,10 +97,13 @@ async function recreate(options: FetchReplicaOptions, dir: string, url: string, 
 async function update(options: FetchReplicaOptions, dir: string, url: string): Promise<FetchResult & { gitSaid?: string }> {
   try {
     const repository = git(options, dir, true);
-    await repository.raw(['fetch', '--prune', '--quiet', '--no-write-fetch-head', url, '+refs/*:refs/*']);
-    // git fetch leaves HEAD alone: the primary's default branch is asked for, and followed.
-    const head = /^ref: (refs\/\S+)\tHEAD$/m.exec(await git(options, dir, true).raw(['ls-remote', '--symref', url, 'HEAD']))?.[1];
-    if (head !== undefined) await repository.raw(['symbolic-ref', 'HEAD', head]);
+    // git fetch leaves HEAD alone: the primary's default branch is asked for beside it (one request, no git
+    // process), and followed. Protocol v0: two requests for a fetch of every ref, where v2 takes three.
+    const [head] = await Promise.all([
+      primaryHead(options, url),
+      repository.raw(['-c', 'protocol.version=0', 'fetch', '--prune', '--quiet', '--no-write-fetch-head', url, '+refs/*:refs/*']),
+    ]);
+    if (head !== undefined && head !== (await localHead(dir))) await repository.raw(['symbolic-ref', 'HEAD', head]);
     return { outcome: 'fetched' };
   } catch (error) {
     const reason = gitReason(error);
@@ -141,13 +153,34 @@ async function removedStaleLock(options: FetchReplicaOptions, dir: string, gitSa
   }
 }
 
-async function isBareRepository(options: FetchReplicaOptions, dir: string): Promise<boolean> {
-  if (!(await exists(dir))) return false;
+/**
+ * What HEAD points at on the primary, from its ref advertisement; undefined when it does not say (an empty
+ * repository) or cannot be asked now (the reconcile's comparison looks at HEAD again).
+ */
+async function primaryHead(options: FetchReplicaOptions, url: string): Promise<string | undefined> {
   try {
-    return (await git(options, dir).raw(['rev-parse', '--is-bare-repository'])).trim() === 'true';
+    const advertisement = `${url}/info/refs?service=git-upload-pack`;
+    const { answer } = await sendRequest(
+      { method: 'GET', url: advertisement, displayUrl: advertisement, headers: { authorization: options.authorization(), 'user-agent': 'geo-hook' } },
+      { deadline: Date.now() + options.silenceTimeoutMs, caCertificate: options.caCertificate, maxBodyBytes: 64 * 1024 * 1024 },
+    );
+    if (answer.status !== 200) return undefined;
+    return parseRefsAdvertisement(Buffer.from(answer.body, 'utf8'))?.head;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** The replica's HEAD as its file says (`ref: …`), or undefined. */
+async function localHead(dir: string): Promise<string | undefined> {
+  const text = await readFile(path.join(dir, 'HEAD'), 'utf8').catch(() => '');
+  return /^ref: (\S+)\s*$/.exec(text)?.[1];
+}
+
+/** A bare repository by its shape (HEAD, objects/, refs/), without a git process: a fetch into one that is not says so. */
+async function isBareRepository(_options: FetchReplicaOptions, dir: string): Promise<boolean> {
+  const [head, objects, refs] = await Promise.all(['HEAD', 'objects', 'refs'].map((name) => lstat(path.join(dir, name)).catch(() => undefined)));
+  return head?.isFile() === true && objects?.isDirectory() === true && refs?.isDirectory() === true;
 }
 
 /** The primary unreachable or refusing (network, HTTP, credential): nothing a new replica would change. */

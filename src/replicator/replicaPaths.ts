@@ -1,9 +1,13 @@
 import path from 'node:path';
 import { isRepositoryPath } from '../shared/identifiers.js';
 
-/** Where a repository's replica lives (contract section 12): `<folder>/<path>.git`; undefined for a path that is none. */
+/** The folder's own corner for replicas moved aside: no repository's replica may live there (nor be served from it). */
+export const REMOVED = '.removed';
+
+/** Where a repository's replica lives (contract section 12): `<folder>/<path>.git`; undefined for a path that is none, or under `.removed/`. */
 export function replicaDir(folder: string, repositoryPath: string): string | undefined {
-  return isRepositoryPath(repositoryPath) ? path.join(folder, `${repositoryPath}.git`) : undefined;
+  if (!isRepositoryPath(repositoryPath) || repositoryPath.split('/')[0] === REMOVED) return undefined;
+  return path.join(folder, `${repositoryPath}.git`);
 }
 
 /** Where a replica goes when it stops being served: under `<folder>/.removed/`, with the time, never deleted at once. */
@@ -11,7 +15,7 @@ export function removedDir(folder: string, repositoryPath: string, now: Date, wh
   if (!isRepositoryPath(repositoryPath)) return undefined;
   // ":" would make the name awkward in a shell; the time stays sortable.
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  return path.join(folder, '.removed', `${stamp}-${why}`, `${repositoryPath}.git`);
+  return path.join(folder, REMOVED, `${stamp}-${why}`, `${repositoryPath}.git`);
 }
 
 /**

@@ -107,6 +107,7 @@ export async function startReplicator(config: Config, env: Readonly<Record<strin
         environment,
         now: () => new Date(),
         caFile: config.caFile,
+        caCertificate,
         signal: killFetches.signal,
         log: stamped,
       }),

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { removedDir } from './replicaPaths.js';
+import { REMOVED, removedDir } from './replicaPaths.js';
 
 /** Deeper than any site path: a folder tree this deep is not ours to walk. */
 const MAX_DEPTH = 16;
@@ -16,7 +16,7 @@ export async function replicaPaths(folder: string): Promise<string[]> {
     const entries = await readdir(path.join(folder, relative), { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       // A link is never followed: whatever it points at is not a replica this node made.
-      if (!entry.isDirectory() || (depth === 0 && entry.name === '.removed')) continue;
+      if (!entry.isDirectory() || (depth === 0 && entry.name === REMOVED)) continue;
       const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
       if (entry.name.endsWith('.git') && depth > 0) found.push(child.slice(0, -'.git'.length));
       else await walk(child, depth + 1);

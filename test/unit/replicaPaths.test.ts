@@ -5,7 +5,7 @@ import { gitCredentialEnvironment, removedDir, replicaDir } from '../../src/repl
 test('a replica is <folder>/<path>.git; a path that could climb out has none', () => {
   assert.is(replicaDir('/srv/replicas', 'group/project'), '/srv/replicas/group/project.git');
   assert.is(replicaDir('/srv/replicas', 'a/b/c.d'), '/srv/replicas/a/b/c.d.git');
-  for (const bad of ['../etc', 'group/..', 'group/./x', '/abs/path', 'single', 'group//x', 'group/x y', '']) {
+  for (const bad of ['../etc', 'group/..', 'group/./x', '/abs/path', 'single', 'group//x', 'group/x y', '', '.removed/x', '.removed/2026-12-02T12-00-00-000Z-unlisted/g/p']) {
     assert.is(replicaDir('/srv/replicas', bad), undefined, bad);
   }
 });
