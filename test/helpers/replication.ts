@@ -131,6 +131,27 @@ export async function startReplicationPrimary(dir: string, serveOrGetter: ServeP
   return primary;
 }
 
+/**
+ * A TCP path to host:port whose connections leave from localAddress, as a
+ * secondary's own network would carry them (the primary's nginx tells the
+ * secondaries by their address; git cannot choose its source address).
+ */
+export async function relayFrom(localAddress: string, host: string, port: number): Promise<{ server: import('node:net').Server; address: string; url: string }> {
+  const server = createNetServer((client) => {
+    const upstream = connect({ host, port, localAddress });
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close);
+    upstream.on('error', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, address, url: `http://${address}` };
+}
+
 /** A TCP path to a port that can be cut (connections refused, as a web server that is down) and restored. */
 export interface SwitchableRelay {
   readonly url: string;

@@ -1,11 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { type Server, connect, createServer } from 'node:net';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { ROOT, withTempDir } from '../helpers/geoHook.js';
 import { freePort } from '../helpers/redis.js';
+import { relayFrom } from '../helpers/replication.js';
 import { findTool, suiteNeeding } from '../helpers/tools.js';
 import { PRIMARY_ADDRESS, SECONDARY_ADDRESSES, nginxMainConf } from '../helpers/webServer.js';
 
@@ -133,22 +133,5 @@ test('the guide builds a primary and a secondary that forward a push and tell th
     }
   });
 });
-
-/** A TCP path to host:port whose connections leave from localAddress. */
-async function relayFrom(localAddress: string, host: string, port: number): Promise<{ server: Server; address: string }> {
-  const server = createServer((client) => {
-    const upstream = connect({ host, port, localAddress });
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close);
-    upstream.on('error', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const bound = server.address();
-  return { server, address: `127.0.0.1:${typeof bound === 'object' && bound ? bound.port : 0}` };
-}
 
 test.run();

@@ -1,13 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
-import { type Server, connect, createServer } from 'node:net';
+import type { Server } from 'node:net';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { remoteText } from '../../src/lab/readPushOutput.js';
 import { nodeAuthorization } from '../../src/shared/jwt.js';
 import { pusherSeesLine } from '../helpers/lab.js';
 import { commitAndPush, workingCopy } from '../helpers/pushes.js';
-import { type ReplicateProcess, gitIn, refsOf, startReplicate } from '../helpers/replication.js';
+import { type ReplicateProcess, gitIn, refsOf, relayFrom, startReplicate } from '../helpers/replication.js';
 import { NODE_SECRETS, hookHeaders } from '../helpers/secondary.js';
 import { untilTrue } from '../helpers/sentinel.js';
 import { suiteNeeding } from '../helpers/tools.js';
@@ -58,23 +58,6 @@ async function node(context: Context, id: number): Promise<Record<string, unknow
   return ((await response.json()) as Array<Record<string, unknown>>).find((entry) => entry.id === id)!;
 }
 
-/** A TCP path to the primary's nginx that leaves from a secondary's address, as that secondary's own network would. */
-async function relayFrom(localAddress: string, port: number): Promise<{ server: Server; url: string }> {
-  const server = createServer((client) => {
-    const upstream = connect({ host: LOCAL, port, localAddress });
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close);
-    upstream.on('error', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, LOCAL, resolve));
-  const address = server.address();
-  return { server, url: `http://${LOCAL}:${typeof address === 'object' && address ? address.port : 0}` };
-}
-
 /** A push of a new branch through a secondary's nginx, with real git; what the pusher was shown. */
 async function pushThrough(context: Context, nodeId: number): Promise<string> {
   const account = context.deployment.site.accounts.find((candidate) => candidate.glId.startsWith('key-'))!;
@@ -93,7 +76,7 @@ test.before(async (context) => {
   context.primaryFrom = new Map();
   context.replicators = new Map();
   for (const nodeId of [2, 3]) {
-    const relay = await relayFrom(SECONDARY_ADDRESSES[nodeId]!, context.deployment.primary.port);
+    const relay = await relayFrom(SECONDARY_ADDRESSES[nodeId]!, LOCAL, context.deployment.primary.port);
     context.relays.push(relay.server);
     context.primaryFrom.set(nodeId, relay.url);
   }
