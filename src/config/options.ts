@@ -87,7 +87,7 @@ export const OPTIONS: { readonly [K in ConfigKey]: OptionSpec<K> } = {
     type: 'number',
     default: 10,
     // Stryker disable next-line StringLiteral: help text for people; nothing depends on its words
-    describe: 'seconds the whole hook run may take, retries included',
+    describe: 'seconds the whole hook run may take, retries included (replicate: each request to the primary)',
     check: (value) => (value > 0 && value <= MAX_TIMEOUT_SECONDS ? undefined : `must be above 0 and at most ${MAX_TIMEOUT_SECONDS}`),
   },
   caFile: {
