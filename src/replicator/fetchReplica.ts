@@ -1,8 +1,7 @@
-import { lstat, mkdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
-import { sendRequest } from '../hook/sendRequest.js';
-import { parseRefsAdvertisement } from './refsAdvertisement.js';
+import { primaryRefs, replicaHead } from './readRefs.js';
 import { REMOVED, gitCredentialEnvironment, removedDir, replicaDir } from './replicaPaths.js';
 
 export type FetchResult =
@@ -99,11 +98,13 @@ async function update(options: FetchReplicaOptions, dir: string, url: string): P
     const repository = git(options, dir, true);
     // git fetch leaves HEAD alone: the primary's default branch is asked for beside it (one request, no git
     // process), and followed. Protocol v0: two requests for a fetch of every ref, where v2 takes three.
-    const [head] = await Promise.all([
-      primaryHead(options, url),
+    const [primary] = await Promise.all([
+      primaryRefs({ authorization: options.authorization, caCertificate: options.caCertificate, timeoutMs: options.silenceTimeoutMs }, url),
       repository.raw(['-c', 'protocol.version=0', 'fetch', '--prune', '--quiet', '--no-write-fetch-head', url, '+refs/*:refs/*']),
     ]);
-    if (head !== undefined && head !== (await localHead(dir))) await repository.raw(['symbolic-ref', 'HEAD', head]);
+    // The primary says nothing of HEAD (an empty repository), or cannot be asked now: the reconcile's comparison looks again.
+    const head = primary?.head;
+    if (head !== undefined && head !== (await replicaHead(dir))) await repository.raw(['symbolic-ref', 'HEAD', head]);
     return { outcome: 'fetched' };
   } catch (error) {
     const reason = gitReason(error);
@@ -151,30 +152,6 @@ async function removedStaleLock(options: FetchReplicaOptions, dir: string, gitSa
   } catch {
     return false;
   }
-}
-
-/**
- * What HEAD points at on the primary, from its ref advertisement; undefined when it does not say (an empty
- * repository) or cannot be asked now (the reconcile's comparison looks at HEAD again).
- */
-async function primaryHead(options: FetchReplicaOptions, url: string): Promise<string | undefined> {
-  try {
-    const advertisement = `${url}/info/refs?service=git-upload-pack`;
-    const { answer } = await sendRequest(
-      { method: 'GET', url: advertisement, displayUrl: advertisement, headers: { authorization: options.authorization(), 'user-agent': 'geo-hook' } },
-      { deadline: Date.now() + options.silenceTimeoutMs, caCertificate: options.caCertificate, maxBodyBytes: 64 * 1024 * 1024 },
-    );
-    if (answer.status !== 200) return undefined;
-    return parseRefsAdvertisement(Buffer.from(answer.body, 'utf8'))?.head;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The replica's HEAD as its file says (`ref: …`), or undefined. */
-async function localHead(dir: string): Promise<string | undefined> {
-  const text = await readFile(path.join(dir, 'HEAD'), 'utf8').catch(() => '');
-  return /^ref: (\S+)\s*$/.exec(text)?.[1];
 }
 
 /** A bare repository by its shape (HEAD, objects/, refs/), without a git process: a fetch into one that is not says so. */
